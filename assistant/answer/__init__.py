@@ -1,0 +1,1 @@
+"""Answering: evidence scoring, backends, citation verification and follow-up condensation."""

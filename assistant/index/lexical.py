@@ -1,0 +1,117 @@
+"""The lexical index: BM25 (bm25s) over the catalog's chunk terms, saved beside the store with its generation."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..config import BM25Settings
+
+log = logging.getLogger(__name__)
+
+_IDS_FILE = "ids.json"
+_STATE_FILE = "state.json"
+
+
+@dataclass
+class LexicalIndex:
+    """A BM25 index over chunk ids, in catalog order."""
+
+    ids: list[str]
+    generation: int
+    params: dict[str, float]
+    _bm25: object | None
+
+    @classmethod
+    def build(
+        cls, ids: list[str], terms: list[list[str]], generation: int, settings: BM25Settings
+    ) -> LexicalIndex:
+        import bm25s
+
+        params = {"k1": settings.k1, "b": settings.b}
+        if not ids:
+            return cls(ids=[], generation=generation, params=params, _bm25=None)
+        bm25 = bm25s.BM25(k1=settings.k1, b=settings.b)
+        # bm25s drops empty documents from its vocabulary handling; a placeholder term keeps rows aligned.
+        bm25.index([t if t else ["\u2400"] for t in terms], show_progress=False)
+        return cls(ids=ids, generation=generation, params=params, _bm25=bm25)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of a term (0 when unknown), BM25's own formula."""
+        if self._bm25 is None:
+            return 0.0
+        vocab: dict[str, int] = self._bm25.vocab_dict  # type: ignore[attr-defined]
+        index = vocab.get(term)
+        if index is None:
+            return 0.0
+        indptr = self._bm25.scores["indptr"]  # type: ignore[attr-defined]
+        df = int(indptr[index + 1] - indptr[index])
+        n = len(self.ids)
+        return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
+
+    def search(
+        self, query_terms: list[str], k: int, mask: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
+        """Top `k` rows (index into `ids`, score) with a positive score, restricted to `mask` when given."""
+        if self._bm25 is None or not query_terms:
+            return []
+        vocab: dict[str, int] = self._bm25.vocab_dict  # type: ignore[attr-defined]
+        known = [t for t in query_terms if t in vocab]
+        if not known:
+            return []
+        scores = self._bm25.get_scores(known)  # type: ignore[attr-defined]
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+    # --- persistence ------------------------------------------------------------------------------------
+
+    def save(self, folder: Path) -> None:
+        """Write the index atomically: a fresh folder, then a rename over the old one."""
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".bm25-", dir=folder.parent))
+        try:
+            if self._bm25 is not None:
+                self._bm25.save(str(staging), show_progress=False)  # type: ignore[attr-defined]
+            (staging / _IDS_FILE).write_text(json.dumps(self.ids), encoding="utf-8")
+            state = {"generation": self.generation, "params": self.params, "count": len(self.ids)}
+            (staging / _STATE_FILE).write_text(json.dumps(state), encoding="utf-8")
+            old = folder.with_name(folder.name + ".old")
+            if old.exists():
+                shutil.rmtree(old)
+            if folder.exists():
+                os.replace(folder, old)
+            os.replace(staging, folder)
+            shutil.rmtree(old, ignore_errors=True)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex | None:
+        """The saved index, or None when there is none or it cannot be read."""
+        import bm25s
+
+        try:
+            state = json.loads((folder / _STATE_FILE).read_text(encoding="utf-8"))
+            ids = json.loads((folder / _IDS_FILE).read_text(encoding="utf-8"))
+            bm25 = bm25s.BM25.load(str(folder), show_progress=False) if ids else None
+        except (OSError, ValueError, KeyError) as exc:
+            log.info("BM25 index at %s not usable (%s); it will be rebuilt", folder, exc)
+            return None
+        if len(ids) != state.get("count"):
+            return None
+        return cls(ids=ids, generation=int(state["generation"]), params=state["params"], _bm25=bm25)

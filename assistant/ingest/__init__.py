@@ -1,0 +1,1 @@
+"""Ingest: loaders, structure-aware chunking and the incremental pipeline."""

@@ -1,0 +1,308 @@
+"""Incremental ingest: files -> documents -> chunks -> vectors and terms, skipping what has not changed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import Settings
+from ..errors import DocumentError
+from ..index.embedder import Embedder
+from ..index.passage_index import PassageIndex
+from ..models import Chunk, Document, IngestItem, IngestReport
+from ..text import terms_batch
+from .chunking import Chunker
+from .loaders import LOADER_VERSION, LOADERS, document_id_for, load_bytes, load_document
+
+log = logging.getLogger(__name__)
+
+CHUNKER_VERSION = "1"
+EMBED_BATCH_CHUNKS = 512  # chunks gathered across small documents before one encode call
+
+
+@dataclass
+class _Prepared:
+    document: Document
+    chunks: list[Chunk]
+    status: str  # "added" or "updated"
+
+
+def discover(
+    paths: Iterable[Path], extensions: Iterable[str]
+) -> tuple[list[Path], list[Path], list[IngestItem]]:
+    """Files to ingest, the folders they came from, and items for paths that cannot be used."""
+    suffixes = {e.lower() for e in extensions}
+    files: dict[Path, None] = {}
+    roots: list[Path] = []
+    problems: list[IngestItem] = []
+    for path in paths:
+        path = Path(path).expanduser()
+        if path.is_dir():
+            roots.append(path.resolve())
+            for found in sorted(path.rglob("*")):
+                relative = found.relative_to(path)
+                if any(part.startswith(".") for part in relative.parts):
+                    continue
+                if found.is_file() and found.suffix.lower() in suffixes and found.name.lower() != "readme.md":
+                    files.setdefault(found.resolve(), None)
+        elif path.is_file():
+            if path.suffix.lower() not in LOADERS:
+                problems.append(
+                    IngestItem(
+                        source=str(path), status="skipped", message=f"unsupported file type {path.suffix!r}"
+                    )
+                )
+                continue
+            files.setdefault(path.resolve(), None)
+        else:
+            problems.append(IngestItem(source=str(path), status="failed", message="no such file or folder"))
+    return list(files), roots, problems
+
+
+class IngestPipeline:
+    """Brings the index in line with a set of files."""
+
+    def __init__(self, settings: Settings, embedder: Embedder, index: PassageIndex) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.index = index
+        self._chunker: Chunker | None = None
+
+    @property
+    def chunker(self) -> Chunker:
+        if self._chunker is None:
+            self._chunker = Chunker(self.settings.chunking, self.embedder)
+        return self._chunker
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes whenever the same file would produce different chunks, vectors or terms."""
+        recipe = {
+            "loader": LOADER_VERSION,
+            "chunker": CHUNKER_VERSION,
+            "chunking": self.settings.chunking.model_dump(),
+            "model": self.embedder.name,
+            "stemmer": self.settings.retrieval.bm25.stemmer,
+        }
+        return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:16]
+
+    # --- entry points -----------------------------------------------------------------------------------
+
+    def run(self, paths: Iterable[Path], *, progress: bool = False, prune: bool = True) -> IngestReport:
+        """Ingest files and folders; with `prune`, documents deleted from an ingested folder are removed."""
+        started = time.perf_counter()
+        files, roots, items = discover(paths, self.settings.ingest.extensions)
+        forced = self.index.reconcile()
+        documents = self._load_all(files, items)
+        self._ingest_documents(documents, forced, items, progress)
+        if prune:
+            self._prune(roots, {str(f) for f in files}, items)
+        return self._finish(items, started)
+
+    def run_bytes(self, data: bytes, filename: str, *, source: str | None = None) -> IngestReport:
+        """Ingest one uploaded file through the same steps as a file on disk."""
+        started = time.perf_counter()
+        items: list[IngestItem] = []
+        forced = self.index.reconcile()
+        try:
+            document = load_bytes(data, filename, source=source or filename)
+        except DocumentError as exc:
+            items.append(IngestItem(source=source or filename, status="failed", message=str(exc)))
+            return self._finish(items, started)
+        self._ingest_documents([document], forced, items, progress=False)
+        return self._finish(items, started)
+
+    def remove(self, doc_id: str) -> None:
+        self.index.remove_document(doc_id)
+        self.index.refresh_lexical()
+
+    def _finish(self, items: list[IngestItem], started: float) -> IngestReport:
+        self.index.refresh_lexical()
+        return IngestReport(
+            items=items, chunks_total=self.index.count(), seconds=time.perf_counter() - started
+        )
+
+    # --- steps ------------------------------------------------------------------------------------------
+
+    def _load_all(self, files: list[Path], items: list[IngestItem]) -> list[Document]:
+        max_bytes = int(self.settings.ingest.max_file_mb * 1024 * 1024)
+        documents: list[Document] = []
+        taken: dict[str, str] = {}
+        states = self.index.catalog.states()
+        for path in files:
+            try:
+                document = load_document(path, max_bytes=max_bytes)
+            except DocumentError as exc:
+                items.append(
+                    IngestItem(
+                        source=str(path), doc_id=document_id_for(path), status="failed", message=str(exc)
+                    )
+                )
+                continue
+            document = self._unique_id(document, taken, states)
+            taken[document.id] = document.source
+            documents.append(document)
+        return documents
+
+    def _unique_id(self, document: Document, taken: dict[str, str], states: dict) -> Document:  # type: ignore[type-arg]
+        """Keep ids unique when two files share a name: the second gets a suffix from its path."""
+        owner = taken.get(document.id)
+        if owner is None:
+            state = states.get(document.id)
+            if state is None or state.source == document.source or not Path(state.source).exists():
+                return document
+        suffix = hashlib.sha1(document.source.encode("utf-8")).hexdigest()[:8]
+        return document.model_copy(update={"id": f"{document.id}-{suffix}"})
+
+    def _ingest_documents(
+        self, documents: list[Document], forced: set[str], items: list[IngestItem], progress: bool
+    ) -> None:
+        pipeline = self.fingerprint
+        states = self.index.catalog.states()
+        todo: list[_Prepared] = []
+        seen_hashes: dict[str, str] = {}
+        for document in documents:
+            state = states.get(document.id)
+            twin = seen_hashes.get(document.content_hash) or self._committed_twin(document, states)
+            if twin is not None and twin != document.id:
+                items.append(
+                    IngestItem(
+                        source=document.source,
+                        doc_id=document.id,
+                        status="skipped",
+                        message=f"same content as document {twin!r}; not indexed twice",
+                    )
+                )
+                continue
+            seen_hashes[document.content_hash] = document.id
+            unchanged = (
+                state is not None
+                and state.status == "committed"
+                and state.content_hash == document.content_hash
+                and state.pipeline == pipeline
+                and document.id not in forced
+            )
+            if unchanged:
+                if state is not None and state.source != document.source:
+                    self.index.catalog.update_source(document.id, document.source)
+                items.append(
+                    IngestItem(
+                        source=document.source, doc_id=document.id, status="unchanged", chunks=state.n_chunks
+                    )  # type: ignore[union-attr]
+                )
+                continue
+            status = "updated" if state is not None and state.status == "committed" else "added"
+            if state is not None and state.status == "pending" and state.content_hash:
+                status = "updated"
+            todo.append(_Prepared(document, [], status))
+        if todo:
+            self._embed_and_write(todo, items, pipeline, progress)
+
+    def _committed_twin(self, document: Document, states: dict) -> str | None:  # type: ignore[type-arg]
+        twin = self.index.catalog.find_by_hash(document.content_hash)
+        if twin is None or twin == document.id:
+            return None
+        source = states[twin].source if twin in states else None
+        return twin if source and Path(source).exists() else None
+
+    def _embed_and_write(
+        self, todo: list[_Prepared], items: list[IngestItem], pipeline: str, progress: bool
+    ) -> None:
+        self.index.check_dimension()
+        bar = _progress_bar(progress)
+        for batch in self._batches(todo, items):
+            texts = [
+                self.chunker.embedding_text(p.document.metadata.title, c) for p in batch for c in p.chunks
+            ]
+            vectors = self.embedder.embed_documents(texts)
+            offset = 0
+            for prepared in batch:
+                n = len(prepared.chunks)
+                document = prepared.document
+                terms = terms_batch(
+                    [f"{document.metadata.title}\n{c.heading}\n{c.text}" for c in prepared.chunks],
+                    self.settings.retrieval.bm25.stemmer,
+                )
+                self.index.write_document(
+                    document, prepared.chunks, vectors[offset : offset + n], terms, pipeline
+                )
+                offset += n
+                items.append(
+                    IngestItem(source=document.source, doc_id=document.id, status=prepared.status, chunks=n)  # type: ignore[arg-type]
+                )
+                if bar is not None:
+                    bar.update(n)
+        if bar is not None:
+            bar.close()
+
+    def _batches(self, todo: list[_Prepared], items: list[IngestItem]) -> Iterator[list[_Prepared]]:
+        """Chunk documents and group them so that small ones share an encode call."""
+        batch: list[_Prepared] = []
+        size = 0
+        for prepared in todo:
+            try:
+                prepared.chunks = self.chunker.chunk(prepared.document)
+            except Exception as exc:  # a chunker bug must not stop the run
+                log.exception("chunking failed for %s", prepared.document.source)
+                items.append(
+                    IngestItem(
+                        source=prepared.document.source,
+                        doc_id=prepared.document.id,
+                        status="failed",
+                        message=f"could not be chunked: {exc}",
+                    )
+                )
+                continue
+            if not prepared.chunks:
+                items.append(
+                    IngestItem(
+                        source=prepared.document.source,
+                        doc_id=prepared.document.id,
+                        status="failed",
+                        message="no text to index",
+                    )
+                )
+                continue
+            batch.append(prepared)
+            size += len(prepared.chunks)
+            if size >= EMBED_BATCH_CHUNKS:
+                yield batch
+                batch, size = [], 0
+        if batch:
+            yield batch
+
+    def _prune(self, roots: list[Path], seen: set[str], items: list[IngestItem]) -> None:
+        """Remove documents that came from an ingested folder but are no longer in it."""
+        if not roots:
+            return
+        for doc_id, state in self.index.catalog.states().items():
+            source = Path(state.source)
+            if state.source in seen or not any(_is_under(source, root) for root in roots):
+                continue
+            if source.exists() and source.suffix.lower() in self.settings.ingest.extensions:
+                continue
+            self.index.remove_document(doc_id)
+            items.append(
+                IngestItem(source=state.source, doc_id=doc_id, status="removed", chunks=state.n_chunks)
+            )
+
+
+def _is_under(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root)
+        return True
+    except ValueError:
+        return False
+
+
+def _progress_bar(enabled: bool):  # type: ignore[no-untyped-def]
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(unit="chunk", desc="embedding", disable=None, leave=False)

@@ -1,0 +1,274 @@
+"""The data that flows through the assistant: documents, chunks, passages, citations, answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+HEADING_SEPARATOR = " > "
+
+
+class DocumentMetadata(BaseModel):
+    """What front matter (or the loader) tells about a document."""
+
+    title: str
+    issuing_body: str | None = None
+    date: str | None = None
+    language: str | None = None
+    source_url: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    extra: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def date_key(self) -> int | None:
+        """The date as a sortable integer YYYYMMDD (missing month/day count as 01)."""
+        return date_key(self.date)
+
+
+class Document(BaseModel):
+    """A loaded source file: its plain text and metadata."""
+
+    id: str
+    source: str
+    text: str
+    content_hash: str
+    metadata: DocumentMetadata
+    # Offsets in `text` where each page starts, paired with the page number shown to people.
+    page_starts: list[tuple[int, int]] = Field(default_factory=list)
+
+    def page_at(self, offset: int) -> int | None:
+        """The page number that contains `offset`, if pages are known."""
+        page = None
+        for start, number in self.page_starts:
+            if start > offset:
+                break
+            page = number
+        return page
+
+
+class Chunk(BaseModel):
+    """A piece of a document, cut along its structure, with exact offsets into the document text."""
+
+    id: str
+    doc_id: str
+    ordinal: int
+    text: str
+    start: int
+    end: int
+    heading_path: list[str] = Field(default_factory=list)
+    page: int | None = None
+    page_end: int | None = None
+    n_tokens: int = 0
+
+    @property
+    def heading(self) -> str:
+        return HEADING_SEPARATOR.join(self.heading_path)
+
+
+class Filters(BaseModel):
+    """Metadata filters applied to both dense and lexical retrieval."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    doc_ids: list[str] | None = Field(default=None, description="Only these documents.")
+    issuing_body: list[str] | None = Field(default=None, description="Exact issuing-body names.")
+    language: list[str] | None = Field(default=None, description="Language codes, e.g. ['en', 'zh'].")
+    tags: list[str] | None = Field(default=None, description="Documents carrying any of these tags.")
+    date_from: dt.date | None = Field(default=None, description="Documents dated on or after this day.")
+    date_to: dt.date | None = Field(default=None, description="Documents dated on or before this day.")
+
+    @field_validator("doc_ids", "issuing_body", "language", "tags", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [value]
+        return value
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Filters:
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ValueError("date_from is after date_to")
+        return self
+
+    def is_empty(self) -> bool:
+        return not any(getattr(self, name) for name in type(self).model_fields)
+
+    def matches(self, doc_id: str, metadata: DocumentMetadata) -> bool:
+        """True when a document passes every filter (the same rules the vector store applies)."""
+        if self.doc_ids and doc_id not in self.doc_ids:
+            return False
+        if self.issuing_body and metadata.issuing_body not in self.issuing_body:
+            return False
+        if self.language and (metadata.language or "") not in {lang.lower() for lang in self.language}:
+            return False
+        if self.tags and not set(self.tags) & set(metadata.tags):
+            return False
+        key = metadata.date_key
+        if self.date_from and (key is None or key < day_key(self.date_from)):
+            return False
+        return not (self.date_to and (key is None or key > day_key(self.date_to)))
+
+
+class PassageScores(BaseModel):
+    """How a passage was found: each retriever's score and rank, and the fused score."""
+
+    dense: float | None = None
+    dense_rank: int | None = None
+    bm25: float | None = None
+    bm25_rank: int | None = None
+    fused: float = 0.0
+    sources: list[Literal["dense", "bm25"]] = Field(default_factory=list)
+
+
+class Passage(BaseModel):
+    """A retrieved chunk with the document details a reader needs to check it."""
+
+    id: str
+    doc_id: str
+    title: str
+    heading_path: str = ""
+    page: int | None = None
+    text: str
+    start: int
+    end: int
+    language: str | None = None
+    issuing_body: str | None = None
+    date: str | None = None
+    scores: PassageScores = Field(default_factory=PassageScores)
+
+
+class Citation(BaseModel):
+    """One numbered citation: the exact sentence quoted from a passage, with its document offsets."""
+
+    n: int
+    passage_id: str
+    doc_id: str
+    title: str
+    heading_path: str = ""
+    page: int | None = None
+    quote: str
+    start: int = Field(description="Offset of the quote in the document text.")
+    end: int = Field(description="End offset (exclusive) of the quote in the document text.")
+    score: float = Field(description="How well the quote supports the sentence it is attached to (0-1).")
+
+
+class StageTimings(BaseModel):
+    """Milliseconds spent in each stage of answering."""
+
+    model_config = ConfigDict(extra="allow")
+
+    condense: float = 0.0
+    embed_query: float = 0.0
+    dense: float = 0.0
+    bm25: float = 0.0
+    fusion: float = 0.0
+    evidence: float = 0.0
+    generate: float = 0.0
+    verify: float = 0.0
+    total: float = 0.0
+
+
+class Answer(BaseModel):
+    """The assistant's reply: text with [n] markers, the citations behind them, and how it was made."""
+
+    question: str
+    standalone_question: str
+    text: str
+    citations: list[Citation] = Field(default_factory=list)
+    abstained: bool = False
+    abstain_reason: str | None = None
+    backend: str
+    backend_fallback: bool = False
+    fallback_reason: str | None = None
+    grounded: bool = True
+    evidence_score: float = 0.0
+    passages: list[Passage] = Field(default_factory=list)
+    timings: StageTimings = Field(default_factory=StageTimings)
+
+
+class ChatMessage(BaseModel):
+    """One turn of a conversation."""
+
+    role: Literal["user", "assistant", "system"]
+    content: str
+
+
+class DocumentInfo(BaseModel):
+    """An indexed document as listed to users."""
+
+    id: str
+    title: str
+    source: str
+    issuing_body: str | None = None
+    date: str | None = None
+    language: str | None = None
+    source_url: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    n_chunks: int
+    content_hash: str
+    ingested_at: str
+
+
+class IngestItem(BaseModel):
+    """What happened to one input file."""
+
+    source: str
+    doc_id: str | None = None
+    status: Literal["added", "updated", "unchanged", "removed", "failed", "skipped"]
+    chunks: int = 0
+    message: str | None = None
+
+
+class IngestReport(BaseModel):
+    """Counts and per-file outcomes of an ingest run."""
+
+    items: list[IngestItem] = Field(default_factory=list)
+    chunks_total: int = 0
+    seconds: float = 0.0
+
+    def count(self, status: str) -> int:
+        return sum(1 for item in self.items if item.status == status)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        names = ("added", "updated", "unchanged", "removed", "failed", "skipped")
+        counts = {name: self.count(name) for name in names}
+        counts["chunks_embedded"] = sum(
+            item.chunks for item in self.items if item.status in ("added", "updated")
+        )
+        counts["chunks_total"] = self.chunks_total
+        return counts
+
+
+def date_key(value: str | None) -> int | None:
+    """Parse the leading YYYY[-MM[-DD]] of a free-form date string into YYYYMMDD."""
+    import re
+
+    if not value:
+        return None
+    match = re.match(r"\s*(\d{4})(?:[-/.](\d{1,2}))?(?:[-/.](\d{1,2}))?", value)
+    if not match:
+        return None
+    year = int(match.group(1))
+    month = int(match.group(2) or 1)
+    day = int(match.group(3) or 1)
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return year * 10000 + month * 100 + day
+
+
+def day_key(day: dt.date) -> int:
+    """A date as the integer YYYYMMDD used for range filters."""
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+class StreamEvent(BaseModel):
+    """One event of a streamed answer: the sources first, then text deltas, then the final answer."""
+
+    type: Literal["sources", "delta", "final"]
+    passages: list[Passage] | None = None
+    standalone_question: str | None = None
+    text: str | None = None
+    answer: Answer | None = None

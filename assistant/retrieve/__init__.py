@@ -1,0 +1,1 @@
+"""Retrieval: hybrid dense + BM25 with reciprocal-rank fusion, filters and MMR."""

@@ -1,0 +1,270 @@
+"""The Assistant: the one service behind the CLI, the HTTP API, the Slack bot and the evaluation harness."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from .answer.backends import AnswerBackend, GenerationRequest, create_backend
+from .answer.citations import CitationVerifier
+from .answer.condense import condense_by_rules
+from .answer.evidence import Evidence, EvidenceScorer
+from .config import Settings, load_settings
+from .errors import BackendError, InvalidInputError, NotFoundError
+from .index.embedder import Embedder
+from .index.passage_index import PassageIndex
+from .ingest.pipeline import IngestPipeline
+from .models import (
+    Answer,
+    ChatMessage,
+    Document,
+    DocumentInfo,
+    Filters,
+    IngestReport,
+    Passage,
+    PassageScores,
+    StageTimings,
+    StreamEvent,
+)
+from .retrieve.hybrid import HybridRetriever, Retrieval, to_passage
+
+log = logging.getLogger(__name__)
+
+FALLBACK_BACKEND = "extractive"
+
+
+class Assistant:
+    """Ingests documents and answers questions about them with verified citations."""
+
+    def __init__(self, settings: Settings | None = None, *, embedder: Embedder | None = None) -> None:
+        self.settings = settings or load_settings()
+        self.embedder = embedder or Embedder(self.settings.embedding)
+        self.index = PassageIndex(self.settings, self.embedder)
+        self.pipeline = IngestPipeline(self.settings, self.embedder, self.index)
+        self.retriever = HybridRetriever(self.index, self.embedder, self.settings.retrieval)
+        stemmer = self.settings.retrieval.bm25.stemmer
+        self.scorer = EvidenceScorer(self.embedder, self.settings.answer.evidence, stemmer)
+        self.verifier = CitationVerifier(self.embedder, stemmer)
+        self._backends: dict[str, AnswerBackend] = {}
+        self._backend_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+
+    # --- documents --------------------------------------------------------------------------------------
+
+    def ingest(
+        self, paths: Iterable[str | Path], *, progress: bool = False, prune: bool = True
+    ) -> IngestReport:
+        """Bring the index in line with these files and folders (unchanged documents are skipped)."""
+        with self._write_lock:
+            return self.pipeline.run([Path(p) for p in paths], progress=progress, prune=prune)
+
+    def ingest_bytes(self, data: bytes, filename: str, *, source: str | None = None) -> IngestReport:
+        """Ingest one uploaded file."""
+        with self._write_lock:
+            return self.pipeline.run_bytes(data, filename, source=source)
+
+    def rebuild(self) -> None:
+        """Forget the whole index (the next ingest embeds everything again)."""
+        with self._write_lock:
+            self.index.reset()
+
+    def delete_document(self, doc_id: str) -> None:
+        with self._write_lock:
+            if doc_id not in {d.id for d in self.documents()}:
+                raise NotFoundError(f"no document with id {doc_id!r}")
+            self.pipeline.remove(doc_id)
+
+    def documents(self) -> list[DocumentInfo]:
+        return self.index.catalog.documents()
+
+    def document(self, doc_id: str) -> Document:
+        document = self.index.catalog.document(doc_id)
+        if document is None:
+            raise NotFoundError(f"no document with id {doc_id!r}")
+        return document
+
+    def passage(self, passage_id: str) -> Passage:
+        row = self.index.rows([passage_id]).get(passage_id)
+        if row is None:
+            raise NotFoundError(f"no passage with id {passage_id!r}")
+        return to_passage(row, PassageScores())
+
+    # --- questions --------------------------------------------------------------------------------------
+
+    def retrieve(
+        self, query: str, *, filters: Filters | None = None, top_k: int | None = None, mode: str | None = None
+    ) -> Retrieval:
+        return self.retriever.retrieve(self._check_question(query), filters=filters, top_k=top_k, mode=mode)
+
+    def condense(self, question: str, history: list[ChatMessage] | None) -> str:
+        """The standalone form of a follow-up question."""
+        return condense_by_rules(question, history)
+
+    def ask(
+        self,
+        question: str,
+        *,
+        history: list[ChatMessage] | None = None,
+        filters: Filters | None = None,
+        top_k: int | None = None,
+        backend: str | None = None,
+        mode: str | None = None,
+    ) -> Answer:
+        """Answer a question from the indexed documents, or abstain."""
+        final: Answer | None = None
+        for event in self.ask_stream(
+            question, history=history, filters=filters, top_k=top_k, backend=backend, mode=mode
+        ):
+            if event.type == "final":
+                final = event.answer
+        assert final is not None
+        return final
+
+    def ask_stream(
+        self,
+        question: str,
+        *,
+        history: list[ChatMessage] | None = None,
+        filters: Filters | None = None,
+        top_k: int | None = None,
+        backend: str | None = None,
+        mode: str | None = None,
+    ) -> Iterator[StreamEvent]:
+        """Answer as events: the retrieved sources, text deltas (with passage markers), then the final answer.
+
+        The deltas carry the backend's raw text, whose [n] markers number the passages of the sources event;
+        the final answer is the verified one, whose [n] markers number its citations.
+        """
+        started = time.perf_counter()
+        question = self._check_question(question)
+        backend_name = backend or self.settings.answer.backend
+        generator = self._backend(backend_name)  # fail on an unknown backend before any work
+        timings = StageTimings()
+
+        t = time.perf_counter()
+        standalone = self.condense(question, history)
+        timings.condense = _ms(t)
+
+        retrieval = self.retriever.retrieve(standalone, filters=filters, top_k=top_k, mode=mode)
+        for stage, value in retrieval.timings.items():
+            setattr(timings, stage, value)
+        passages = retrieval.passages
+        yield StreamEvent(type="sources", passages=passages, standalone_question=standalone)
+
+        t = time.perf_counter()
+        evidence = self._evidence(standalone, retrieval)
+        timings.evidence = _ms(t)
+
+        base = {
+            "question": question,
+            "standalone_question": standalone,
+            "backend": backend_name,
+            "evidence_score": round(evidence.score, 4),
+            "passages": passages,
+        }
+        if evidence.score < self.settings.answer.abstain_threshold:
+            timings.total = _ms(started)
+            reason = (
+                "no passage matched the question" if not passages else "the evidence is below the threshold"
+            )
+            yield StreamEvent(type="final", answer=self._abstention(base, reason, timings))
+            return
+
+        request = GenerationRequest(
+            question=standalone, passages=passages, evidence=evidence, history=history or []
+        )
+        t = time.perf_counter()
+        pieces: list[str] = []
+        fallback_reason: str | None = None
+        try:
+            for piece in generator.generate(request):
+                pieces.append(piece)
+                yield StreamEvent(type="delta", text=piece)
+        except BackendError as exc:
+            fallback_reason = str(exc)
+        except Exception as exc:  # a broken plugin must not break the answer
+            log.exception("answer backend %s failed", backend_name)
+            fallback_reason = f"{type(exc).__name__}: {exc}"
+        if fallback_reason is not None:
+            log.warning(
+                "backend %s failed (%s); falling back to %s", backend_name, fallback_reason, FALLBACK_BACKEND
+            )
+            pieces = list(self._backend(FALLBACK_BACKEND).generate(request))
+            yield StreamEvent(type="delta", text="\n\n" + "".join(pieces))
+        timings.generate = _ms(t)
+
+        t = time.perf_counter()
+        verified = self.verifier.verify("".join(pieces), passages)
+        timings.verify = _ms(t)
+        timings.total = _ms(started)
+        if fallback_reason is not None:
+            base.update(backend_fallback=True, fallback_reason=fallback_reason)
+        if not verified.citations:
+            yield StreamEvent(
+                type="final",
+                answer=self._abstention(base, "the backend found no answer in the passages", timings),
+            )
+            return
+        answer = Answer(
+            **base,
+            text=verified.text,
+            citations=verified.citations,
+            grounded=verified.grounded,
+            timings=timings,
+        )
+        yield StreamEvent(type="final", answer=answer)
+
+    # --- helpers ----------------------------------------------------------------------------------------
+
+    def _check_question(self, question: str) -> str:
+        if not isinstance(question, str) or not question.strip():
+            raise InvalidInputError("the question is empty")
+        question = question.strip()
+        limit = self.settings.answer.max_question_chars
+        if len(question) > limit:
+            raise InvalidInputError(f"the question is {len(question)} characters long; the limit is {limit}")
+        return question
+
+    def _evidence(self, question: str, retrieval: Retrieval) -> Evidence:
+        if not retrieval.passages:
+            return Evidence([])
+        lexical = self.index.lexical()
+        return self.scorer.score(
+            question, retrieval.passages, lexical.index.idf, len(lexical.index), retrieval.query_vector
+        )
+
+    def _abstention(self, base: dict, reason: str, timings: StageTimings) -> Answer:  # type: ignore[type-arg]
+        return Answer(
+            **base,
+            text=self.settings.answer.abstention_message,
+            abstained=True,
+            abstain_reason=reason,
+            timings=timings,
+        )
+
+    def _backend(self, name: str) -> AnswerBackend:
+        with self._backend_lock:
+            backend = self._backends.get(name)
+            if backend is None:
+                backend = create_backend(name, self.settings)
+                self._backends[name] = backend
+            return backend
+
+    def ready(self) -> dict[str, bool]:
+        """Whether the model is loaded and the store answers."""
+        return {"model_loaded": self.embedder.loaded, "store_reachable": self.index.store.ping()}
+
+    def warm_up(self) -> None:
+        """Load the model and the BM25 index now rather than on the first question."""
+        self.embedder.embed_query("warm up")
+        self.index.lexical()
+
+    def close(self) -> None:
+        self.index.catalog.close()
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000.0

@@ -1,0 +1,73 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
+from assistant.text import numbers, paragraph_spans, sentence_spans, terms, words
+
+
+def texts(spans, text):
+    return [text[s:e] for s, e in spans]
+
+
+def test_sentences_respect_abbreviations_and_list_numbers():
+    text = "The AI Act (Art. 5) bans e.g. social scoring. See the U.S. order! Next?\n\n1.   The purpose is clear."
+    assert texts(sentence_spans(text), text) == [
+        "The AI Act (Art. 5) bans e.g. social scoring.",
+        "See the U.S. order!",
+        "Next?",
+        "1.   The purpose is clear.",
+    ]
+
+
+def test_bare_list_marker_joins_the_following_item():
+    text = "This Regulation lays down:\n\n(a)\n\nharmonised rules;\n\n(b)\n\nprohibitions of practices;"
+    assert texts(sentence_spans(text), text) == [
+        "This Regulation lays down:",
+        "(a)\n\nharmonised rules;",
+        "(b)\n\nprohibitions of practices;",
+    ]
+
+
+def test_chinese_sentences_end_without_spaces():
+    text = "到2027年，率先实现人工智能与6大重点领域广泛深度融合。新一代智能终端普及率超70%。"
+    assert texts(sentence_spans(text), text) == [
+        "到2027年，率先实现人工智能与6大重点领域广泛深度融合。",
+        "新一代智能终端普及率超70%。",
+    ]
+
+
+def test_bullets_on_their_own_lines_are_sentences():
+    text = "Achieving this entails\n• training more AI specialists,\n• building research structures"
+    assert texts(sentence_spans(text), text) == [
+        "Achieving this entails",
+        "• training more AI specialists,",
+        "• building research structures",
+    ]
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab .!?\n(1)。，中文Art")), max_size=200))
+def test_sentences_cover_every_visible_character_in_order(text):
+    spans = sentence_spans(text)
+    covered = set()
+    last_end = 0
+    for start, end in spans:
+        assert last_end <= start < end <= len(text)
+        covered.update(range(start, end))
+        last_end = end
+    assert {i for i, c in enumerate(text) if not c.isspace()} <= covered
+
+
+def test_paragraphs_are_trimmed():
+    text = "  First para.\n\n\n  Second para.  \n"
+    assert texts(paragraph_spans(text), text) == ["First para.", "Second para."]
+
+
+def test_words_split_cjk_into_bigrams_and_keep_latin_runs():
+    assert words("到2027年 AI+行动") == ["到", "2027", "年", "ai", "行动"]
+
+
+def test_terms_drop_stopwords_and_stem():
+    assert terms("The penetration rates of intelligent agents") == ["penetr", "rate", "intellig", "agent"]
+
+
+def test_numbers_are_normalised():
+    assert numbers("above 70% by 2,030 and 2027") == {"70%", "2030", "2027"}
