@@ -124,6 +124,9 @@ class EvidenceSettings(Section):
     lexical_weight: float = Field(0.4, ge=0, description="Weight of IDF-weighted question-term coverage.")
     passage_weight: float = Field(0.1, ge=0, description="Weight of the passage's retrieval rank.")
     sentences_per_passage: int = Field(40, ge=1, description="Sentences scored per passage at most.")
+    sentence_context: bool = Field(
+        True, description="Embed each sentence with its section's heading path in front of it."
+    )
 
 
 class AnswerSettings(Section):

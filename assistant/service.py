@@ -231,10 +231,7 @@ class Assistant:
     def _evidence(self, question: str, retrieval: Retrieval) -> Evidence:
         if not retrieval.passages:
             return Evidence([])
-        lexical = self.index.lexical()
-        return self.scorer.score(
-            question, retrieval.passages, lexical.index.idf, len(lexical.index), retrieval.query_vector
-        )
+        return self.scorer.score(question, retrieval.passages, retrieval.query_vector)
 
     def _abstention(self, base: dict, reason: str, timings: StageTimings) -> Answer:  # type: ignore[type-arg]
         return Answer(

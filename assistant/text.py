@@ -14,7 +14,10 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)")
 # CJK sentence ends need no whitespace after them.
 _CJK_SENTENCE_END = re.compile(r"[。！？；]+[”’」』）)]*")
-_LIST_ITEM_LINE = re.compile(r"\n(?=[ \t]*(?:[-*•·▪]\s|\(?[0-9]{1,3}[.)]\s|\([a-z]{1,4}\)\s|[a-z][.)]\s))")
+_LIST_ITEM_LINE = re.compile(
+    r"\n(?=[ \t]*(?:[-*•·▪]\s|\(?[0-9]{1,3}[.)]\s|\([a-z]{1,4}\)\s|[a-z][.)]\s|\|))"  # list items, table rows
+)
+LIST_ITEM = re.compile(r"^\s*(?:[-*•·▪]\s|\(?[0-9]{1,3}[.)]\s|\([a-z]{1,4}\)|[a-z][.)]\s|[ivx]{1,5}[.)]\s)")
 _LINE_AFTER_COLON = re.compile(r"(?<=[:;：；])[ \t]*\n")
 _ENUMERATOR = re.compile(
     r"^\s*(?:\(?[0-9]{1,3}[.)]?|\(?[a-zA-Z]{1,2}[.)]|\([ivxlc]{1,6}\)|[ivxlc]{1,6}[.)]|[-*•·▪])\s*$"

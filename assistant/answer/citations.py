@@ -16,7 +16,7 @@ import numpy as np
 from ..index.embedder import Embedder
 from ..models import Citation, Passage
 from ..text import sentence_spans, terms, words
-from .evidence import is_substantive
+from .evidence import is_substantive, with_list_items
 
 _MARKERS = re.compile(r"\s*\[(\d{1,3}(?:\s*(?:[,;]|[-–])\s*\d{1,3})*)\]")
 _LEADING_MARKERS = re.compile(r"^(?:\s*\[\d{1,3}(?:\s*(?:[,;]|[-–])\s*\d{1,3})*\])+")
@@ -153,10 +153,8 @@ class CitationVerifier:
 
     def _passage_sentences(self, passage: Passage) -> list[tuple[int, int, str]]:
         """(doc start, doc end, exact text) of the passage's sentences."""
-        out = []
-        for s, e in sentence_spans(passage.text):
-            out.append((passage.start + s, passage.start + e, passage.text[s:e]))
-        return out
+        spans = with_list_items(passage.text, sentence_spans(passage.text))
+        return [(passage.start + s, passage.start + e, passage.text[s:e]) for s, e in spans]
 
     def _best_quote(
         self,

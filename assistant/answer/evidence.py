@@ -7,7 +7,6 @@ extractive backend composes its answer from the ranked sentences.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,7 +14,7 @@ import numpy as np
 from ..config import EvidenceSettings
 from ..index.embedder import Embedder
 from ..models import Passage
-from ..text import has_cjk, sentence_spans, terms, words
+from ..text import LIST_ITEM, has_cjk, sentence_spans, terms, words
 
 
 @dataclass
@@ -43,6 +42,27 @@ class Evidence:
         return self.sentences[0].score if self.sentences else 0.0
 
 
+def with_list_items(text: str, spans: list[tuple[int, int]], max_chars: int = 700) -> list[tuple[int, int]]:
+    """Extend a sentence that introduces a list ('... four functions:') over the list items that follow it
+    (an item's further sentences on the same line included), up to `max_chars`."""
+    out: list[tuple[int, int]] = []
+    i = 0
+    while i < len(spans):
+        start, end = spans[i]
+        j = i + 1
+        if text[start:end].rstrip().endswith((":", "：")):
+            while j < len(spans) and spans[j][1] - start <= max_chars:
+                item = text[spans[j][0] : spans[j][1]]
+                same_line = "\n" not in text[end : spans[j][0]]
+                if not (LIST_ITEM.match(item) or (j > i + 1 and same_line)):
+                    break
+                end = spans[j][1]
+                j += 1
+        out.append((start, end))
+        i = j
+    return out
+
+
 def is_substantive(sentence: str) -> bool:
     """False for headings, list markers and other fragments that cannot answer anything on their own."""
     if has_cjk(sentence):
@@ -50,13 +70,15 @@ def is_substantive(sentence: str) -> bool:
     return len(words(sentence)) >= 5
 
 
-def term_weights(question_terms: list[str], idf: Callable[[str], float], n_chunks: int) -> dict[str, float]:
-    """IDF weight of each question term; a term the corpus never uses weighs as much as the rarest one."""
-    unknown = math.log(1 + (n_chunks + 0.5) / 0.5) if n_chunks else 1.0
+def term_weights(question_terms: list[str], sentence_terms: list[set[str]]) -> dict[str, float]:
+    """IDF of each question term among the candidate sentences: a term every candidate shares (the
+    document's name, say) tells them apart less than one only the answer contains; a term no candidate
+    contains weighs the most, so questions about something the passages never mention score low."""
+    n = len(sentence_terms)
     weights = {}
     for term in dict.fromkeys(question_terms):
-        value = idf(term)
-        weights[term] = value if value > 0 else unknown
+        df = sum(1 for terms_ in sentence_terms if term in terms_)
+        weights[term] = math.log(1 + (n - df + 0.5) / (df + 0.5))
     return weights
 
 
@@ -77,27 +99,27 @@ class EvidenceScorer:
         self.stemmer = stemmer
 
     def score(
-        self,
-        question: str,
-        passages: list[Passage],
-        idf: Callable[[str], float],
-        n_chunks: int,
-        query_vector: np.ndarray | None = None,
+        self, question: str, passages: list[Passage], query_vector: np.ndarray | None = None
     ) -> Evidence:
         candidates = self._sentences(passages)
         if not candidates:
             return Evidence([])
         if query_vector is None:
             query_vector = self.embedder.embed_query(question)
-        vectors = self.embedder.embed_sentences([" ".join(text.split()) for _, _, _, text in candidates])
+        vectors = self.embedder.embed_sentences(
+            [self._embedding_text(passages[p], text) for p, _, _, text in candidates]
+        )
         semantic = vectors @ query_vector
-        weights = term_weights(terms(question, self.stemmer), idf, n_chunks)
+        sentence_terms = [set(terms(text, self.stemmer)) for _, _, _, text in candidates]
+        weights = term_weights(terms(question, self.stemmer), sentence_terms)
         s = self.settings
         total_weight = s.semantic_weight + s.lexical_weight + s.passage_weight or 1.0
         n_passages = max(1, len(passages))
         out: list[SentenceEvidence] = []
-        for (p_index, start, end, text), vector, sim in zip(candidates, vectors, semantic, strict=True):
-            lexical = lexical_coverage(weights, set(terms(text, self.stemmer)))
+        for (p_index, start, end, text), vector, sim, s_terms in zip(
+            candidates, vectors, semantic, sentence_terms, strict=True
+        ):
+            lexical = lexical_coverage(weights, s_terms)
             prior = 1.0 - p_index / n_passages
             combined = (
                 s.semantic_weight * max(0.0, float(sim))
@@ -108,12 +130,22 @@ class EvidenceScorer:
         out.sort(key=lambda e: (-e.score, e.passage, e.start))
         return Evidence(out)
 
+    def _embedding_text(self, passage: Passage, sentence: str) -> str:
+        """A sentence with its section's heading path in front: 'The Core is made of four functions'
+        means little alone, and much under 'The Core: four functions'."""
+        text = " ".join(sentence.split())
+        if self.settings.sentence_context and passage.heading_path:
+            return f"{passage.heading_path}\n{text}"
+        return text
+
     def _sentences(self, passages: list[Passage]) -> list[tuple[int, int, int, str]]:
         """(passage index, doc start, doc end, text) of substantive sentences, each sentence once."""
         seen: set[tuple[str, int]] = set()
         out = []
         for p_index, passage in enumerate(passages):
-            spans = sentence_spans(passage.text)[: self.settings.sentences_per_passage]
+            spans = with_list_items(
+                passage.text, sentence_spans(passage.text)[: self.settings.sentences_per_passage]
+            )
             for local_start, local_end in spans:
                 text = passage.text[local_start:local_end]
                 key = (passage.doc_id, passage.start + local_start)

@@ -16,6 +16,14 @@ from ..config import BM25Settings
 
 log = logging.getLogger(__name__)
 
+
+def _import_bm25s():  # type: ignore[no-untyped-def]
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its own logger to DEBUG on import
+    return bm25s
+
+
 _IDS_FILE = "ids.json"
 _STATE_FILE = "state.json"
 
@@ -33,8 +41,7 @@ class LexicalIndex:
     def build(
         cls, ids: list[str], terms: list[list[str]], generation: int, settings: BM25Settings
     ) -> LexicalIndex:
-        import bm25s
-
+        bm25s = _import_bm25s()
         params = {"k1": settings.k1, "b": settings.b}
         if not ids:
             return cls(ids=[], generation=generation, params=params, _bm25=None)
@@ -45,19 +52,6 @@ class LexicalIndex:
 
     def __len__(self) -> int:
         return len(self.ids)
-
-    def idf(self, term: str) -> float:
-        """Inverse document frequency of a term (0 when unknown), BM25's own formula."""
-        if self._bm25 is None:
-            return 0.0
-        vocab: dict[str, int] = self._bm25.vocab_dict  # type: ignore[attr-defined]
-        index = vocab.get(term)
-        if index is None:
-            return 0.0
-        indptr = self._bm25.scores["indptr"]  # type: ignore[attr-defined]
-        df = int(indptr[index + 1] - indptr[index])
-        n = len(self.ids)
-        return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
 
     def search(
         self, query_terms: list[str], k: int, mask: np.ndarray | None = None
@@ -103,14 +97,13 @@ class LexicalIndex:
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex | None:
         """The saved index, or None when there is none or it cannot be read."""
-        import bm25s
-
+        bm25s = _import_bm25s()
         try:
             state = json.loads((folder / _STATE_FILE).read_text(encoding="utf-8"))
             ids = json.loads((folder / _IDS_FILE).read_text(encoding="utf-8"))
             bm25 = bm25s.BM25.load(str(folder), show_progress=False) if ids else None
         except (OSError, ValueError, KeyError) as exc:
-            log.info("BM25 index at %s not usable (%s); it will be rebuilt", folder, exc)
+            log.debug("BM25 index at %s not usable (%s); it will be rebuilt", folder, exc)
             return None
         if len(ids) != state.get("count"):
             return None

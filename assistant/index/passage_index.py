@@ -195,9 +195,6 @@ class PassageIndex:
         hits = view.index.search(query_terms, n, view.mask(filters))
         return [(view.index.ids[i], score) for i, score in hits]
 
-    def idf(self, term: str) -> float:
-        return self.lexical().index.idf(term)
-
     def rows(self, ids: Sequence[str]) -> dict[str, ChunkRow]:
         return {row.id: row for row in self.catalog.chunk_rows(ids)}
 

@@ -3,13 +3,23 @@ import pytest
 from assistant.answer.citations import CitationVerifier, parse_markers, split_claims
 from assistant.models import Passage
 
-P1 = ("By 2027, the penetration rate of new-generation intelligent terminals and agents should exceed 70%. "
-      "The intelligent economy's core industries should grow quickly.")
+P1 = (
+    "By 2027, the penetration rate of new-generation intelligent terminals and agents should exceed 70%. "
+    "The intelligent economy's core industries should grow quickly."
+)
 P2 = "The AI Act entered into force on 1 August 2024. Prohibitions apply from 2 February 2025."
 
 
 def passage(i, text, start=1000):
-    return Passage(id=f"doc{i}:x", doc_id=f"doc{i}", title=f"Doc {i}", heading_path="Part 1", text=text, start=start, end=start + len(text))
+    return Passage(
+        id=f"doc{i}:x",
+        doc_id=f"doc{i}",
+        title=f"Doc {i}",
+        heading_path="Part 1",
+        text=text,
+        start=start,
+        end=start + len(text),
+    )
 
 
 @pytest.fixture
@@ -33,7 +43,10 @@ def test_claims_take_markers_that_follow_their_full_stop():
 
 def test_quotes_are_exact_sentences_with_document_offsets(verifier):
     passages = [passage(1, P1), passage(2, P2, start=5000)]
-    result = verifier.verify("Terminals and agents should pass 70% adoption by 2027 [1]. The Act took effect on 1 August 2024 [2].", passages)
+    result = verifier.verify(
+        "Terminals and agents should pass 70% adoption by 2027 [1]. The Act took effect on 1 August 2024 [2].",
+        passages,
+    )
     assert result.grounded and not result.dropped_markers
     assert [c.n for c in result.citations] == [1, 2]
     first, second = result.citations
@@ -42,11 +55,17 @@ def test_quotes_are_exact_sentences_with_document_offsets(verifier):
     assert second.quote == "The AI Act entered into force on 1 August 2024."
     assert second.start == 5000
     assert first.score > 0.5 and second.score > 0.5
-    assert result.text == "Terminals and agents should pass 70% adoption by 2027. [1] The Act took effect on 1 August 2024. [2]"
+    assert (
+        result.text
+        == "Terminals and agents should pass 70% adoption by 2027. [1] The Act took effect on 1 August 2024. [2]"
+    )
 
 
 def test_markers_to_passages_not_given_are_dropped(verifier):
-    result = verifier.verify("Prohibitions apply from February 2025 [7]. The Act entered into force in 2024 [2].", [passage(1, P1), passage(2, P2)])
+    result = verifier.verify(
+        "Prohibitions apply from February 2025 [7]. The Act entered into force in 2024 [2].",
+        [passage(1, P1), passage(2, P2)],
+    )
     assert result.dropped_markers == [7]
     assert [c.n for c in result.citations] == [1]
     assert "[7]" not in result.text
@@ -66,6 +85,9 @@ def test_an_unsupported_claim_gets_a_low_score(verifier):
 
 def test_renumbering_follows_first_appearance_and_reuses_numbers(verifier):
     passages = [passage(1, P1), passage(2, P2)]
-    result = verifier.verify("The Act entered into force on 1 August 2024 [2]. Terminals pass 70% by 2027 [1]. The Act entered into force on 1 August 2024 [2].", passages)
+    result = verifier.verify(
+        "The Act entered into force on 1 August 2024 [2]. Terminals pass 70% by 2027 [1]. The Act entered into force on 1 August 2024 [2].",
+        passages,
+    )
     assert [c.doc_id for c in result.citations] == ["doc2", "doc1"]
     assert result.text.count("[1]") == 2 and result.text.count("[2]") == 1

@@ -7,13 +7,19 @@ from assistant.models import ChatMessage
 def history(*questions):
     out = []
     for q in questions:
-        out += [ChatMessage(role="user", content=q), ChatMessage(role="assistant", content="Some answer [1].")]
+        out += [
+            ChatMessage(role="user", content=q),
+            ChatMessage(role="assistant", content="Some answer [1]."),
+        ]
     return out
 
 
 def test_a_year_follow_up_rewrites_the_previous_question():
     h = history("What penetration rate for intelligent terminals does the AI+ plan target for 2027?")
-    assert condense_by_rules("And by 2030?", h) == "What penetration rate for intelligent terminals does the AI+ plan target for 2030?"
+    assert (
+        condense_by_rules("And by 2030?", h)
+        == "What penetration rate for intelligent terminals does the AI+ plan target for 2030?"
+    )
 
 
 def test_follow_ups_chain_through_the_conversation():
@@ -35,11 +41,14 @@ def test_a_standalone_question_is_left_alone():
     assert condense_by_rules(q, []) == q
 
 
-@pytest.mark.parametrize(("question", "expected"), [
-    ("And by 2030?", True),
-    ("What about the penalties?", True),
-    ("When does it apply?", True),
-    ("What does the NIST framework say about bias?", False),
-])
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("And by 2030?", True),
+        ("What about the penalties?", True),
+        ("When does it apply?", True),
+        ("What does the NIST framework say about bias?", False),
+    ],
+)
 def test_follow_up_detection(question, expected):
     assert is_follow_up(question) is expected

@@ -55,9 +55,15 @@ def test_second_run_embeds_nothing_and_changes_are_applied(tmp_path, make_assist
     assert assert_consistent(assistant) == ids
 
     # change one, delete one, add one
-    write(corpus / "policy-0.md", doc("Policy 0", "## Only part\n\nA completely rewritten policy text about data centres."))
+    write(
+        corpus / "policy-0.md",
+        doc("Policy 0", "## Only part\n\nA completely rewritten policy text about data centres."),
+    )
     (corpus / "policy-1.md").unlink()
-    write(corpus / "policy-new.md", doc("Policy New", "## New\n\nA new policy on computing power and open source models."))
+    write(
+        corpus / "policy-new.md",
+        doc("Policy New", "## New\n\nA new policy on computing power and open source models."),
+    )
     third = assistant.ingest([corpus])
     s = third.summary
     assert (s["updated"], s["removed"], s["added"], s["unchanged"]) == (1, 1, 1, 4)
@@ -82,8 +88,12 @@ def test_bad_inputs_are_reported_and_lose_nothing_else(tmp_path, make_assistant)
     (corpus / "empty.md").write_text("")
     (corpus / "binary.txt").write_bytes(bytes(range(256)) * 10)
     (corpus / "corrupt.pdf").write_bytes(b"%PDF-1.4 this is not a pdf")
-    (corpus / "latin1.txt").write_bytes("Les données personnelles sont protégées par le règlement général.".encode("latin-1"))
-    (corpus / "good.pdf").write_bytes(make_pdf([["Annual reporting on algorithmic transparency is required."]]))
+    (corpus / "latin1.txt").write_bytes(
+        "Les données personnelles sont protégées par le règlement général.".encode("latin-1")
+    )
+    (corpus / "good.pdf").write_bytes(
+        make_pdf([["Annual reporting on algorithmic transparency is required."]])
+    )
     (corpus / "copy-of-policy-0.md").write_bytes((corpus / "policy-0.md").read_bytes())
     (corpus / "table.csv").write_text("a,b\n1,2\n")
     assistant = make_assistant()
@@ -183,12 +193,18 @@ def test_a_run_killed_while_updating_and_removing_recovers(tmp_path, make_assist
     corpus = sample_corpus(tmp_path / "corpus", n=3)
     folder = tmp_path / "idx"
     make_assistant(folder).ingest([corpus])
-    write(corpus / "policy-0.md", doc("Policy 0", "## Changed\n\nA changed policy on semiconductor supply chains."))
+    write(
+        corpus / "policy-0.md",
+        doc("Policy 0", "## Changed\n\nA changed policy on semiconductor supply chains."),
+    )
     (corpus / "policy-2.md").unlink()
     for target in (1, 2, 3, 5):
         run = subprocess.run(
             [sys.executable, "-c", KILL_SCRIPT, str(folder), str(corpus), str(target)],
-            capture_output=True, text=True, cwd=ROOT, timeout=300,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=300,
         )
         assert run.returncode in (-signal.SIGKILL, 0), run.stderr[-2000:]
     assistant = make_assistant(folder)

@@ -7,9 +7,40 @@ from assistant.config import ChunkingSettings
 from assistant.ingest.chunking import Chunker
 from assistant.models import Document, DocumentMetadata
 
-WORDS = ["The", "Commission", "shall", "adopt", "acts", "AI", "systems", "high-risk", "providers", "2027", "70%",
-         "Article", "5", "(a)", "e.g.", "人工智能", "智能终端", "应用普及率", "。", ".", ",", ";", "\n", "\n\n",
-         "## Heading", "CHAPTER II", "第三条", "一、", "（一）", "Annex", "III", "supercalifragilisticexpialidocious"]
+WORDS = [
+    "The",
+    "Commission",
+    "shall",
+    "adopt",
+    "acts",
+    "AI",
+    "systems",
+    "high-risk",
+    "providers",
+    "2027",
+    "70%",
+    "Article",
+    "5",
+    "(a)",
+    "e.g.",
+    "人工智能",
+    "智能终端",
+    "应用普及率",
+    "。",
+    ".",
+    ",",
+    ";",
+    "\n",
+    "\n\n",
+    "## Heading",
+    "CHAPTER II",
+    "第三条",
+    "一、",
+    "（一）",
+    "Annex",
+    "III",
+    "supercalifragilisticexpialidocious",
+]
 
 
 def make_document(text: str, title: str = "A Regulation on Artificial Intelligence") -> Document:
@@ -63,12 +94,16 @@ def test_one_huge_sentence_without_spaces_is_still_cut_to_fit(embedder):
 
 
 def test_very_long_title_and_headings_do_not_break_the_limit(embedder):
-    text = "\n\n".join(f"# {'Very long heading ' * 40}{i}\n\nThe body sentence number {i} is here." for i in range(5))
+    text = "\n\n".join(
+        f"# {'Very long heading ' * 40}{i}\n\nThe body sentence number {i} is here." for i in range(5)
+    )
     check_invariants(make_chunker(embedder), make_document(text, title="Title " * 200))
 
 
 def test_chunks_follow_articles_and_overlap_by_whole_sentences(embedder):
-    sentences = [f"Providers of high-risk systems shall keep record number {i} for ten years." for i in range(60)]
+    sentences = [
+        f"Providers of high-risk systems shall keep record number {i} for ten years." for i in range(60)
+    ]
     text = "CHAPTER III\n\nHIGH-RISK AI SYSTEMS\n\nArticle 12\n\nRecord-keeping\n\n" + " ".join(sentences)
     text += "\n\nArticle 13\n\nTransparency\n\nDeployers shall be informed about the system."
     chunker = make_chunker(embedder, max_tokens=128, overlap_tokens=30)
@@ -78,7 +113,7 @@ def test_chunks_follow_articles_and_overlap_by_whole_sentences(embedder):
     assert all(c.heading_path[0] == "CHAPTER III — HIGH-RISK AI SYSTEMS" for c in chunks)
     # The chapter heading has no text of its own: it is carried into the first article chunk.
     assert article_12[0].text.startswith("CHAPTER III")
-    for left, right in zip(article_12, article_12[1:]):
+    for left, right in zip(article_12, article_12[1:], strict=False):
         assert right.start < left.end, "consecutive chunks of one article overlap"
         overlap = text[right.start : left.end]
         assert overlap.strip().endswith(".") and overlap.strip()[0].isupper(), "overlap is whole sentences"
@@ -97,7 +132,10 @@ def test_chunk_ids_are_stable_and_depend_on_content(embedder):
 
 
 def test_pages_are_recorded(embedder):
-    text = "First page sentence that is long enough.\n\n" * 30 + "Second page sentence that is long enough.\n\n" * 30
+    text = (
+        "First page sentence that is long enough.\n\n" * 30
+        + "Second page sentence that is long enough.\n\n" * 30
+    )
     doc = make_document(text)
     doc.page_starts = [(0, 1), (text.index("Second"), 2)]
     chunks = check_invariants(make_chunker(embedder, max_tokens=64), doc)

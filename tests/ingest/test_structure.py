@@ -49,7 +49,7 @@ def test_legal_structure_gives_heading_paths():
 def test_sections_tile_the_document():
     sections = split_sections(AI_ACT)
     assert AI_ACT[: sections[0].start].strip() == ""
-    for left, right in zip(sections, sections[1:]):
+    for left, right in zip(sections, sections[1:], strict=False):
         assert left.end == right.start
 
 

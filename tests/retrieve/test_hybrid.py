@@ -13,7 +13,9 @@ def test_rrf_matches_the_definition():
     assert fused["a"] == pytest.approx(1 / 61 + 0.5 / 62)
     assert fused["b"] == pytest.approx(1 / 62)
     assert fused["c"] == pytest.approx(1 / 63 + 0.5 / 61)
-    assert list(dict(rrf_fuse({"dense": ["a", "b", "c"], "bm25": ["c", "a"]}, {"dense": 1, "bm25": 0.5}, 60))) == ["a", "c", "b"]
+    assert list(
+        dict(rrf_fuse({"dense": ["a", "b", "c"], "bm25": ["c", "a"]}, {"dense": 1, "bm25": 0.5}, 60))
+    ) == ["a", "c", "b"]
 
 
 def test_a_zero_weight_switches_a_retriever_off():
@@ -34,12 +36,39 @@ def doc(title, body, **meta):
 
 @pytest.fixture
 def filtered(tmp_path, make_assistant):
-    write(tmp_path / "c" / "eu.md", doc("EU rules", "Providers must register high-risk systems in the EU database.",
-                                         issuing_body="European Union", date="2024-06-13", language="en", tags=["eu", "law"]))
-    write(tmp_path / "c" / "us.md", doc("US order", "Agencies must register high-risk systems in an inventory.",
-                                         issuing_body="White House", date="2020-12-03", language="en", tags=["us"]))
-    write(tmp_path / "c" / "cn.md", doc("中国办法", "提供者应当对高风险系统进行备案登记。", issuing_body="CAC",
-                                         date="2023-07-10", language="zh", tags=["china", "law"]))
+    write(
+        tmp_path / "c" / "eu.md",
+        doc(
+            "EU rules",
+            "Providers must register high-risk systems in the EU database.",
+            issuing_body="European Union",
+            date="2024-06-13",
+            language="en",
+            tags=["eu", "law"],
+        ),
+    )
+    write(
+        tmp_path / "c" / "us.md",
+        doc(
+            "US order",
+            "Agencies must register high-risk systems in an inventory.",
+            issuing_body="White House",
+            date="2020-12-03",
+            language="en",
+            tags=["us"],
+        ),
+    )
+    write(
+        tmp_path / "c" / "cn.md",
+        doc(
+            "中国办法",
+            "提供者应当对高风险系统进行备案登记。",
+            issuing_body="CAC",
+            date="2023-07-10",
+            language="zh",
+            tags=["china", "law"],
+        ),
+    )
     assistant = make_assistant()
     assistant.ingest([tmp_path / "c"])
     return assistant
@@ -79,7 +108,10 @@ def test_mmr_option_trades_relevance_for_diversity(tmp_path, make_assistant):
     text = "Providers of high-risk AI systems must register them in the EU database before placing them on the market."
     write(tmp_path / "c" / "a.md", doc("A", text))
     write(tmp_path / "c" / "b.md", doc("B", text.replace("must", "shall")))
-    write(tmp_path / "c" / "c.md", doc("C", "Deployers of AI systems must register their use with the national authority."))
+    write(
+        tmp_path / "c" / "c.md",
+        doc("C", "Deployers of AI systems must register their use with the national authority."),
+    )
     plain = make_assistant()
     plain.ingest([tmp_path / "c"])
     diverse = make_assistant(retrieval={"mmr": {"enabled": True, "lambda": 0.3}})

@@ -1,0 +1,58 @@
+# Two commands do all the set-up on a fresh machine:
+#   make run    install, index corpus/, answer a sample question (and serve, once the HTTP service is built)
+#   make test   install everything the tests need and run them all
+# Both are idempotent.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: run setup setup-test system-deps ingest test lint fix bench eval clean
+
+run: setup ingest
+	$(BIN)/assistant ask "What penetration rate for intelligent terminals and agents does the AI+ plan target for 2027?"
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# CPU-only torch first: an unpinned torch would pull a multi-GB CUDA build.
+	$(PY) -m pip install --quiet "torch==2.13.0"
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+setup-test: setup system-deps
+
+# Debian packages the tests need (installed only when missing; needs root or sudo).
+SYSTEM_PACKAGES :=
+system-deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  echo "installing:$$missing"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+ingest: setup
+	$(BIN)/assistant ingest corpus
+
+test: setup-test
+	$(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/ruff check assistant tests
+	$(BIN)/ruff format --check assistant tests
+
+fix: setup
+	$(BIN)/ruff check --fix assistant tests
+	$(BIN)/ruff format assistant tests
+
+clean:
+	rm -rf .assistant .pytest_cache
