@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -171,6 +171,79 @@ class IngestSettings(Section):
     max_file_mb: float = Field(50, gt=0, description="Larger files are reported and skipped.")
 
 
+class SlackRateLimitSettings(Section):
+    questions: int = Field(10, ge=0, description="Questions one user may ask per window (0: no limit).")
+    window_seconds: float = Field(60.0, gt=0, description="Length of the sliding rate-limit window.")
+
+
+class SlackSettings(Section):
+    """The Slack bot. Its tokens and signing secret come only from the environment, never from here."""
+
+    allowed_teams: list[str] = Field(
+        default_factory=list,
+        description="Workspace (team) ids the bot serves; empty: any workspace the app is installed in.",
+    )
+    allowed_channels: list[str] = Field(
+        default_factory=list,
+        description="Channel ids the bot answers in; empty: every channel it is a member of.",
+    )
+    direct_messages: bool = Field(True, description="Answer direct messages.")
+    answer_bots: bool = Field(
+        False, description="Answer messages from other bots (its own messages are always ignored)."
+    )
+    command: str = Field(
+        "/policy", pattern=r"^/[a-z0-9_-]+$", description="The slash command, as named in the app manifest."
+    )
+    command_visibility: Literal["ephemeral", "in_channel"] = Field(
+        "ephemeral",
+        description="Who sees a slash-command answer by default; --public or --private overrides it per question.",
+    )
+    rate_limit: SlackRateLimitSettings = Field(default_factory=SlackRateLimitSettings)
+    public_url: str | None = Field(
+        None,
+        description="Public base URL of the HTTP service; when set, each source links to its passage there.",
+    )
+    history_messages: int = Field(
+        20, ge=0, description="Earlier thread messages passed to the assistant as conversation history."
+    )
+    dm_history_minutes: float = Field(
+        30, ge=0, description="In direct messages, earlier questions this recent are history for follow-ups."
+    )
+    reaction: str = Field(
+        "eyes", description="Emoji put on a question while it is being answered (empty: none)."
+    )
+    store_path: Path | None = Field(
+        None,
+        description="SQLite file of answers, feedback, seen event ids and joined threads "
+        "(default: <data_dir>/slack.sqlite3).",
+    )
+    event_ttl_hours: float = Field(
+        24, gt=0, description="How long event ids are remembered so Slack's retries are dropped."
+    )
+    api_base_url: str = Field(
+        "https://slack.com/api/",
+        description="Slack Web API base URL (GovSlack: https://slack-gov.com/api/).",
+    )
+    api_timeout: float = Field(15.0, gt=0, description="Seconds before a Slack Web API call is given up.")
+
+    @field_validator("public_url", "api_base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @field_validator("api_base_url")
+    @classmethod
+    def _trailing_slash(cls, value: str | None) -> str:
+        if value is None:
+            raise ValueError("must not be empty")
+        return value if value.endswith("/") else value + "/"
+
+
 _yaml_files: ContextVar[tuple[Path, ...]] = ContextVar("_yaml_files", default=())
 
 
@@ -193,12 +266,15 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
 
     @model_validator(mode="after")
     def _resolve_paths(self) -> Settings:
         self.data_dir = self.data_dir.expanduser()
         if self.store.path is None:
             self.store.path = self.data_dir / "chroma"
+        if self.slack.store_path is None:
+            self.slack.store_path = self.data_dir / "slack.sqlite3"
         return self
 
     @classmethod
