@@ -244,6 +244,90 @@ class SlackSettings(Section):
         return value if value.endswith("/") else value + "/"
 
 
+class ApiKeySettings(Section):
+    """One API key, stored only as the SHA-256 of the key (create one with `assistant keygen`)."""
+
+    name: str = Field(
+        min_length=1, max_length=64, description="Who holds the key (shown in logs and metrics)."
+    )
+    sha256: str = Field(
+        pattern=r"^[0-9a-f]{64}$", description="Hex SHA-256 of the key; the key itself is never stored."
+    )
+    scopes: list[Literal["read", "admin"]] = Field(
+        default_factory=lambda: ["read"],
+        description="'read': ask, chat, list documents, passages; 'admin': also upload and delete documents.",
+    )
+
+
+class ServerSettings(Section):
+    """The HTTP service (`assistant serve`)."""
+
+    host: str = Field("127.0.0.1", description="Interface to listen on (0.0.0.0 for every interface).")
+    port: int = Field(8080, ge=1, le=65535, description="TCP port to listen on.")
+    workers: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Worker processes; each loads the model once. Above 1 needs store.mode http.",
+    )
+    public_url: str | None = Field(
+        None, description="Base URL people reach the service at (printed at start-up and shown in /docs)."
+    )
+    api_keys: list[ApiKeySettings] = Field(
+        default_factory=list,
+        description="When any key is configured, every /v1 route needs 'Authorization: Bearer KEY'. "
+        "From the environment: ASSISTANT_SERVER__API_KEYS as a JSON list.",
+    )
+    rate_limit: str | None = Field(
+        "120/minute",
+        description="Requests per key (or per client address without keys) on /v1 routes, e.g. '10/second'; "
+        "null: no limit.",
+    )
+    rate_limit_storage: str = Field(
+        "memory://",
+        description="Where rate-limit counters live (a `limits` storage URI; redis:// shares them "
+        "between workers).",
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Origins allowed to call the API from a browser; empty: CORS off."
+    )
+    max_messages: int = Field(50, ge=1, le=1000, description="Most messages in one chat request.")
+    max_message_chars: int = Field(
+        8000,
+        ge=10,
+        description="Longest earlier chat message (the question itself: answer.max_question_chars).",
+    )
+    max_body_kb: int = Field(256, ge=1, description="Largest JSON request body, in KiB (larger: 413).")
+    max_upload_mb: float = Field(20, gt=0, description="Largest uploaded document, in MiB (larger: 413).")
+    upload_extensions: list[str] = Field(
+        default_factory=lambda: [".md", ".markdown", ".txt", ".html", ".htm", ".pdf"],
+        description="File types accepted by POST /v1/documents (others: 415).",
+    )
+    json_logs: bool = Field(True, description="Log one JSON object per line (with the request id).")
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate_limit(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a rate like '120/minute' or '5/second'") from exc
+        return value.strip()
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+
 _yaml_files: ContextVar[tuple[Path, ...]] = ContextVar("_yaml_files", default=())
 
 
@@ -267,6 +351,7 @@ class Settings(BaseSettings):
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
 
     @model_validator(mode="after")
     def _resolve_paths(self) -> Settings:
