@@ -62,8 +62,13 @@ class StoreUnavailableError(AssistantError):
 
 
 class BackendError(AssistantError):
-    """An answer backend failed to produce usable output."""
+    """An answer backend failed to produce usable output.
 
-    def __init__(self, message: str, *, retryable: bool = False) -> None:
+    `kind` names the failure for metrics and fallback decisions: timeout, connection, rate_limited,
+    server_error (5xx), http_error (other 4xx), malformed, empty, stream_broken, ungrounded or error.
+    """
+
+    def __init__(self, message: str, *, retryable: bool = False, kind: str = "error") -> None:
         super().__init__(message)
         self.retryable = retryable
+        self.kind = kind

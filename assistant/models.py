@@ -183,6 +183,9 @@ class Answer(BaseModel):
     backend_fallback: bool = False
     fallback_reason: str | None = None
     grounded: bool = True
+    unsupported_claims: list[str] = Field(
+        default_factory=list, description="Sentences of the answer that no given passage was found to support."
+    )
     evidence_score: float = 0.0
     passages: list[Passage] = Field(default_factory=list)
     timings: StageTimings = Field(default_factory=StageTimings)
@@ -271,4 +274,7 @@ class StreamEvent(BaseModel):
     passages: list[Passage] | None = None
     standalone_question: str | None = None
     text: str | None = None
+    reset: bool = Field(
+        False, description="This delta starts the answer over (a retry or a fallback): drop the text so far."
+    )
     answer: Answer | None = None

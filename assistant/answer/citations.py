@@ -2,21 +2,32 @@
 
 Parse the `[n]` markers of a generated answer, drop those that point to passages that were not given,
 quote for each citation the passage sentence that best supports the claim (with its document offsets),
-score that support, renumber the citations in order of appearance, and flag answers whose claims are not
-backed by any valid citation.
+score that support (lexical and embedding; optionally confirmed by an LLM judge), keep only citations that
+support their claim, renumber them in order of appearance, and flag answers whose claims are not backed by
+any valid citation. A sentence without a marker borrows the markers of the next cited sentence of its
+paragraph (models often cite once per paragraph); it keeps them only when that passage supports it too.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import BackendError
 from ..index.embedder import Embedder
 from ..models import Citation, Passage
-from ..text import sentence_spans, terms, words
+from ..text import paragraph_spans, sentence_spans, terms, words
 from .evidence import is_substantive, with_list_items
+from .prompts import REFUSAL_SENTENCE
+
+log = logging.getLogger(__name__)
+
+# Judges (statement, evidence) pairs: True supported, False not, None no verdict.
+SupportJudge = Callable[[list[tuple[str, str]]], list[bool | None]]
 
 _MARKERS = re.compile(r"\s*\[(\d{1,3}(?:\s*(?:[,;]|[-–])\s*\d{1,3})*)\]")
 _LEADING_MARKERS = re.compile(r"^(?:\s*\[\d{1,3}(?:\s*(?:[,;]|[-–])\s*\d{1,3})*\])+")
@@ -28,15 +39,20 @@ class Claim:
 
     text: str
     markers: list[int]
+    paragraph: int = 0
 
 
 @dataclass
 class VerifiedAnswer:
+    """The answer text with renumbered markers, the citations kept, and what verification found."""
+
     text: str
     citations: list[Citation]
     grounded: bool
-    dropped_markers: list[int] = field(default_factory=list)
-    unsupported: list[str] = field(default_factory=list)
+    dropped_markers: list[int] = field(default_factory=list)  # markers to passages that were not given
+    unsupported: list[str] = field(default_factory=list)  # claims left without a supporting citation
+    refusal: bool = False  # the answer says the passages do not answer
+    judged: bool = False  # an LLM judge gave verdicts
 
 
 def parse_markers(group: str) -> list[int]:
@@ -54,22 +70,24 @@ def parse_markers(group: str) -> list[int]:
 
 def split_claims(text: str) -> list[Claim]:
     """Sentences of an answer with their markers; a marker that opens a sentence belongs to the one before."""
-    raw = [text[s:e] for s, e in sentence_spans(text)]
-    pieces: list[str] = []
-    for sentence in raw:
+    paragraph_starts = [start for start, _ in paragraph_spans(text)]
+    pieces: list[tuple[str, int]] = []
+    for start, end in sentence_spans(text):
+        sentence = text[start:end]
+        paragraph = sum(1 for p in paragraph_starts if p <= start) - 1
         leading = _LEADING_MARKERS.match(sentence)
         if leading and pieces:
-            pieces[-1] += leading.group()
+            pieces[-1] = (pieces[-1][0] + leading.group(), pieces[-1][1])
             sentence = sentence[leading.end() :]
         if sentence.strip():
-            pieces.append(sentence)
+            pieces.append((sentence, paragraph))
     claims = []
-    for piece in (part for p in pieces for part in _split_after_markers(p)):
+    for piece, paragraph in ((part, par) for p, par in pieces for part in _split_after_markers(p)):
         markers = [n for m in _MARKERS.finditer(piece) for n in parse_markers(m.group(1))]
         bare = " ".join(_MARKERS.sub("", piece).split())
         bare = re.sub(r"\s+([.,;:!?。])", r"\1", bare)
         if bare or markers:
-            claims.append(Claim(bare, list(dict.fromkeys(markers))))
+            claims.append(Claim(bare, list(dict.fromkeys(markers)), max(0, paragraph)))
     return claims
 
 
@@ -85,6 +103,17 @@ def _split_after_markers(piece: str) -> list[str]:
     return [p for p in parts if p.strip()]
 
 
+@dataclass
+class _Link:
+    """A claim's citation of passage n: the best-supporting sentence of that passage and its support."""
+
+    claim: int
+    n: int
+    sentence: int
+    support: float
+    verdict: bool | None = None
+
+
 class CitationVerifier:
     """Checks generated answers against the passages they were given."""
 
@@ -93,63 +122,128 @@ class CitationVerifier:
         self.stemmer = stemmer
         self.min_support = min_support
 
-    def verify(self, text: str, passages: list[Passage]) -> VerifiedAnswer:
+    def verify(self, text: str, passages: list[Passage], judge: SupportJudge | None = None) -> VerifiedAnswer:
+        """Check `text` (whose [n] markers number `passages` from 1); `judge`, when given, has the last word
+        on each citation that is not a verbatim quote."""
         claims = split_claims(text)
-        dropped = sorted({n for c in claims for n in c.markers if not 1 <= n <= len(passages)})
-        cited = sorted({n for c in claims for n in c.markers if 1 <= n <= len(passages)})
+        given = range(1, len(passages) + 1)
+        dropped = sorted({n for c in claims for n in c.markers if n not in given})
+        targets = self._targets(claims, given)
+        cited = sorted({n for t in targets for n in t})
         candidates = {n: self._passage_sentences(passages[n - 1]) for n in cited}
-        claim_vectors = self.embedder.embed_sentences([c.text or "-" for c in claims]) if claims else None
-        sentence_texts = [" ".join(t.split()) for n in cited for (_, _, t) in candidates[n]]
-        sentence_vectors = self.embedder.embed_sentences(sentence_texts) if sentence_texts else None
-        vector_of: dict[tuple[int, int], np.ndarray] = {}
-        row = 0
-        for n in cited:
-            for i in range(len(candidates[n])):
-                assert sentence_vectors is not None
-                vector_of[(n, i)] = sentence_vectors[row]
-                row += 1
+        links = self._links(claims, targets, candidates)
+        judged = self._judge(links, claims, passages, judge) if judge else False
 
         numbering: dict[tuple[str, int], int] = {}
         citations: list[Citation] = []
+        kept: dict[int, list[int]] = {}
+        for link in links:
+            if not self._keeps(link):
+                continue
+            start, end, quote = candidates[link.n][link.sentence]
+            passage = passages[link.n - 1]
+            key = (passage.id, start)
+            if key not in numbering:
+                numbering[key] = len(citations) + 1
+                score = link.support if link.verdict is None else 0.5 * link.support + 0.5 * link.verdict
+                citations.append(
+                    Citation(
+                        n=numbering[key],
+                        passage_id=passage.id,
+                        doc_id=passage.doc_id,
+                        title=passage.title,
+                        heading_path=passage.heading_path,
+                        page=passage.page,
+                        quote=quote,
+                        start=start,
+                        end=end,
+                        score=round(score, 4),
+                    )
+                )
+            numbers = kept.setdefault(link.claim, [])
+            if numbering[key] not in numbers:
+                numbers.append(numbering[key])
+
         parts: list[str] = []
         unsupported: list[str] = []
-        for c_index, claim in enumerate(claims):
-            numbers: list[int] = []
-            best_support = 0.0
-            for n in claim.markers:
-                if n not in candidates or not candidates[n]:
-                    continue
-                assert claim_vectors is not None
-                i, support = self._best_quote(claim.text, claim_vectors[c_index], candidates[n], n, vector_of)
-                start, end, quote = candidates[n][i]
-                passage = passages[n - 1]
-                key = (passage.id, start)
-                if key not in numbering:
-                    numbering[key] = len(citations) + 1
-                    citations.append(
-                        Citation(
-                            n=numbering[key],
-                            passage_id=passage.id,
-                            doc_id=passage.doc_id,
-                            title=passage.title,
-                            heading_path=passage.heading_path,
-                            page=passage.page,
-                            quote=quote,
-                            start=start,
-                            end=end,
-                            score=round(support, 4),
-                        )
-                    )
-                if numbering[key] not in numbers:
-                    numbers.append(numbering[key])
-                best_support = max(best_support, support)
-            if _is_claim(claim.text) and (not numbers or best_support < self.min_support):
+        for index, claim in enumerate(claims):
+            numbers = kept.get(index, [])
+            if _is_claim(claim.text) and not numbers:
                 unsupported.append(claim.text)
             marker_text = "".join(f"[{n}]" for n in numbers)
             parts.append(f"{claim.text} {marker_text}".strip() if marker_text else claim.text)
         has_claims = any(_is_claim(c.text) for c in claims)
-        grounded = not has_claims or bool(citations)
-        return VerifiedAnswer(" ".join(p for p in parts if p), citations, grounded, dropped, unsupported)
+        return VerifiedAnswer(
+            text=" ".join(p for p in parts if p),
+            citations=citations,
+            grounded=bool(citations) or not has_claims,
+            dropped_markers=dropped,
+            unsupported=unsupported,
+            refusal=is_refusal(text),
+            judged=judged,
+        )
+
+    def _targets(self, claims: list[Claim], given: range) -> list[list[int]]:
+        """The passage numbers each claim is checked against: its own valid markers, or, for an unmarked
+        claim, those of the next marked claim in the same paragraph."""
+        targets: list[list[int]] = []
+        for index, claim in enumerate(claims):
+            own = [n for n in claim.markers if n in given]
+            if not claim.markers and _is_claim(claim.text):
+                following = next(
+                    (c for c in claims[index + 1 :] if c.markers or c.paragraph != claim.paragraph), None
+                )
+                if following is not None and following.paragraph == claim.paragraph:
+                    own = [n for n in following.markers if n in given]
+            targets.append(own)
+        return targets
+
+    def _links(
+        self, claims: list[Claim], targets: list[list[int]], candidates: dict[int, list[tuple[int, int, str]]]
+    ) -> list[_Link]:
+        if not any(targets):
+            return []
+        claim_vectors = self.embedder.embed_sentences([c.text or "-" for c in claims])
+        cited = sorted(candidates)
+        sentence_texts = [" ".join(t.split()) for n in cited for (_, _, t) in candidates[n]]
+        sentence_vectors = self.embedder.embed_sentences(sentence_texts)
+        vector_of: dict[tuple[int, int], np.ndarray] = {}
+        row = 0
+        for n in cited:
+            for i in range(len(candidates[n])):
+                vector_of[(n, i)] = sentence_vectors[row]
+                row += 1
+        links = []
+        for index, claim in enumerate(claims):
+            for n in targets[index]:
+                if candidates[n]:
+                    i, support = self._best_quote(
+                        claim.text, claim_vectors[index], candidates[n], n, vector_of
+                    )
+                    links.append(_Link(index, n, i, support))
+        return links
+
+    def _judge(
+        self, links: list[_Link], claims: list[Claim], passages: list[Passage], judge: SupportJudge
+    ) -> bool:
+        """Ask the judge about every citation that is not a near-verbatim quote; False when it failed."""
+        asked = [link for link in links if link.support < 0.95]
+        if not asked:
+            return False
+        items = [(claims[link.claim].text, passages[link.n - 1].text) for link in asked]
+        try:
+            verdicts = judge(items)
+        except BackendError as exc:
+            log.warning("the citation judge failed (%s); keeping lexical and embedding support", exc)
+            return False
+        for link, verdict in zip(asked, verdicts, strict=False):
+            link.verdict = verdict
+        return any(v is not None for v in verdicts)
+
+    def _keeps(self, link: _Link) -> bool:
+        if link.verdict is not None:
+            return link.verdict
+        return link.support >= self.min_support
 
     def _passage_sentences(self, passage: Passage) -> list[tuple[int, int, str]]:
         """(doc start, doc end, exact text) of the passage's sentences."""
@@ -186,3 +280,30 @@ def support_score(claim_terms: set[str], sentence_terms: set[str], cosine: float
 
 def _is_claim(text: str) -> bool:
     return is_substantive(text) and len(words(text)) >= 3
+
+
+_REFUSAL_PATTERNS = [
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"\b(?:passages?|documents?|context|sources?|texts?|excerpts?|information (?:provided|given))\b[^.]{0,60}?"
+        r"\b(?:do(?:es)?\s*n[o']t|did\s*n[o']t|not|never|no)\b[^.]{0,40}?"
+        r"\b(?:contain|mention|say|state|include|provide|cover|specify|address|answer|discuss|give|offer)",
+        r"\bI\s+(?:can ?not|can't|am unable to|am not able to|could not|couldn't|do not|don't)\s+"
+        r"(?:find|answer|determine|tell|know|provide)",
+        r"\b(?:no|not enough|insufficient)\s+(?:relevant\s+)?(?:information|details?|evidence|data)\b",
+        r"\bnot\s+(?:mentioned|specified|stated|addressed|covered|provided|found)\s+in\s+the\b",
+    )
+]
+
+
+def is_refusal(text: str) -> bool:
+    """Whether a short answer says the passages do not answer (the prompt's sentence or a paraphrase)."""
+    bare = " ".join(_MARKERS.sub("", text).split())
+    if not bare:
+        return False
+    if " ".join(REFUSAL_SENTENCE.lower().split()) in bare.lower():
+        return True
+    sentences = [bare[s:e] for s, e in sentence_spans(bare)]
+    if not sentences or len(sentences) > 3:
+        return False
+    return any(pattern.search(sentences[0]) for pattern in _REFUSAL_PATTERNS)
