@@ -129,6 +129,24 @@ class EvidenceSettings(Section):
     )
 
 
+class VerificationSettings(Section):
+    min_support: float = Field(
+        0.35,
+        ge=0,
+        le=1,
+        description="A citation is kept only when its quote supports the claim at least this much "
+        "(half term overlap, half embedding cosine).",
+    )
+    on_ungrounded: Literal["extractive", "flag"] = Field(
+        "extractive",
+        description="An LLM answer whose claims have no valid citation: 'extractive' replaces it with the "
+        "extractive answer (backend_fallback), 'flag' returns it with grounded: false.",
+    )
+    llm_judge: bool = Field(
+        False, description="Ask the answering LLM backend to confirm each citation that is not a verbatim quote."
+    )
+
+
 class AnswerSettings(Section):
     model_config = ConfigDict(extra="allow")  # each backend's own settings block lives here by its name
 
@@ -149,6 +167,7 @@ class AnswerSettings(Section):
     )
     evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
     extractive: ExtractiveSettings = Field(default_factory=ExtractiveSettings)
+    verification: VerificationSettings = Field(default_factory=VerificationSettings)
 
     def backend_options(self, name: str) -> dict[str, Any]:
         """The settings block of backend `name` (empty when not configured)."""

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Generator, Iterable, Iterator
 from pathlib import Path
 
 from .answer.backends import AnswerBackend, GenerationRequest, create_backend
-from .answer.citations import CitationVerifier
-from .answer.condense import condense_by_rules
+from .answer.citations import CitationVerifier, VerifiedAnswer
+from .answer.condense import Condensed, condense_question
 from .answer.evidence import Evidence, EvidenceScorer
 from .config import Settings, load_settings
 from .errors import BackendError, InvalidInputError, NotFoundError
@@ -34,6 +35,8 @@ from .retrieve.hybrid import HybridRetriever, Retrieval, to_passage
 log = logging.getLogger(__name__)
 
 FALLBACK_BACKEND = "extractive"
+# Condensation failures that mean the model cannot be reached: answering would only fail the same way.
+UNREACHABLE = frozenset({"timeout", "connection", "rate_limited", "server_error", "http_error"})
 
 
 class Assistant:
@@ -47,9 +50,10 @@ class Assistant:
         self.retriever = HybridRetriever(self.index, self.embedder, self.settings.retrieval)
         stemmer = self.settings.retrieval.bm25.stemmer
         self.scorer = EvidenceScorer(self.embedder, self.settings.answer.evidence, stemmer)
-        self.verifier = CitationVerifier(self.embedder, stemmer)
+        self.verifier = CitationVerifier(self.embedder, stemmer, self.settings.answer.verification.min_support)
         self._backends: dict[str, AnswerBackend] = {}
         self._backend_lock = threading.Lock()
+        self._fallbacks: Counter[tuple[str, str]] = Counter()
         self._write_lock = threading.Lock()
 
     # --- documents --------------------------------------------------------------------------------------
@@ -99,9 +103,18 @@ class Assistant:
     ) -> Retrieval:
         return self.retriever.retrieve(self._check_question(query), filters=filters, top_k=top_k, mode=mode)
 
-    def condense(self, question: str, history: list[ChatMessage] | None) -> str:
-        """The standalone form of a follow-up question."""
-        return condense_by_rules(question, history)
+    def condense(
+        self, question: str, history: list[ChatMessage] | None, *, backend: str | None = None
+    ) -> str:
+        """The standalone form of a follow-up question (by the backend's model when it has one, else by rules)."""
+        generator = self._backend(backend or self.settings.answer.backend)
+        return self._condense(self._check_question(question), history, generator).question
+
+    def _condense(
+        self, question: str, history: list[ChatMessage] | None, generator: AnswerBackend
+    ) -> Condensed:
+        llm = getattr(generator, "condense_question", None) if getattr(generator, "can_condense", True) else None
+        return condense_question(question, history, llm)
 
     def ask(
         self,
@@ -145,7 +158,8 @@ class Assistant:
         timings = StageTimings()
 
         t = time.perf_counter()
-        standalone = self.condense(question, history)
+        condensed = self._condense(question, history, generator)
+        standalone = condensed.question
         timings.condense = _ms(t)
 
         retrieval = self.retriever.retrieve(standalone, filters=filters, top_k=top_k, mode=mode)
@@ -166,6 +180,7 @@ class Assistant:
             "passages": passages,
         }
         if evidence.score < self.settings.answer.abstain_threshold:
+            # The model is never called on weak evidence: abstention does not rest on its honesty.
             timings.total = _ms(started)
             reason = (
                 "no passage matched the question" if not passages else "the evidence is below the threshold"
@@ -177,45 +192,103 @@ class Assistant:
             question=standalone, passages=passages, evidence=evidence, history=history or []
         )
         t = time.perf_counter()
-        pieces: list[str] = []
-        fallback_reason: str | None = None
-        try:
-            for piece in generator.generate(request):
-                pieces.append(piece)
-                yield StreamEvent(type="delta", text=piece)
-        except BackendError as exc:
-            fallback_reason = str(exc)
-        except Exception as exc:  # a broken plugin must not break the answer
-            log.exception("answer backend %s failed", backend_name)
-            fallback_reason = f"{type(exc).__name__}: {exc}"
-        if fallback_reason is not None:
-            log.warning(
-                "backend %s failed (%s); falling back to %s", backend_name, fallback_reason, FALLBACK_BACKEND
-            )
-            pieces = list(self._backend(FALLBACK_BACKEND).generate(request))
-            yield StreamEvent(type="delta", text="\n\n" + "".join(pieces))
+        skip = condensed.error if condensed.error is not None and condensed.error.kind in UNREACHABLE else None
+        text, failure = yield from self._generate(generator, backend_name, request, skip)
         timings.generate = _ms(t)
 
         t = time.perf_counter()
-        verified = self.verifier.verify("".join(pieces), passages)
+        verified = None
+        if failure is None:
+            judge = getattr(generator, "judge_support", None) if self.settings.answer.verification.llm_judge else None
+            verified = self.verifier.verify(text, passages, judge=judge)
+            if verified.refusal and not verified.citations:
+                timings.verify = _ms(t)
+                timings.total = _ms(started)
+                reason = "the backend found no answer in the passages"
+                yield StreamEvent(type="final", answer=self._abstention(base, reason, timings))
+                return
+            if not verified.citations and backend_name != FALLBACK_BACKEND:
+                if self.settings.answer.verification.on_ungrounded == "flag":
+                    base.update(grounded=False)
+                else:
+                    failure = BackendError(
+                        f"{backend_name}: the answer cited no passage that supports it", kind="ungrounded"
+                    )
+        if failure is not None:
+            verified = yield from self._fall_back(backend_name, request, passages, failure)
+            base.update(backend_fallback=True, fallback_reason=str(failure))
+        assert verified is not None
         timings.verify = _ms(t)
         timings.total = _ms(started)
-        if fallback_reason is not None:
-            base.update(backend_fallback=True, fallback_reason=fallback_reason)
-        if not verified.citations:
+        if not verified.text.strip() or (not verified.citations and base.get("grounded", True)):
             yield StreamEvent(
                 type="final",
                 answer=self._abstention(base, "the backend found no answer in the passages", timings),
             )
             return
         answer = Answer(
-            **base,
+            **{"grounded": verified.grounded, **base},
             text=verified.text,
             citations=verified.citations,
-            grounded=verified.grounded,
+            unsupported_claims=verified.unsupported,
             timings=timings,
         )
         yield StreamEvent(type="final", answer=answer)
+
+    def _generate(
+        self, generator: AnswerBackend, name: str, request: GenerationRequest, skip: BackendError | None
+    ) -> Generator[StreamEvent, None, tuple[str, BackendError | None]]:
+        """Stream the backend's answer as deltas; return its text, or the error that ends the attempt.
+
+        A stream that breaks after text arrived is started over up to the backend's `stream_restarts`
+        (the first delta of the new attempt carries `reset`); nothing a backend raises escapes.
+        """
+        if skip is not None:
+            return "", skip
+        restarts = int(getattr(generator, "stream_restarts", 0))
+        reset = False
+        for attempt in range(restarts + 1):
+            pieces: list[str] = []
+            try:
+                for piece in generator.generate(request):
+                    if not isinstance(piece, str):
+                        raise BackendError(f"{name}: the backend yielded {type(piece).__name__}", kind="malformed")
+                    pieces.append(piece)
+                    yield StreamEvent(type="delta", text=piece, reset=reset and len(pieces) == 1)
+                text = "".join(pieces)
+                if not text.strip():
+                    raise BackendError(f"{name}: the backend returned no text", kind="empty")
+                return text, None
+            except BackendError as exc:
+                error = exc
+            except Exception as exc:  # a broken plugin must not break the answer
+                log.exception("answer backend %s failed", name)
+                error = BackendError(f"{name}: {type(exc).__name__}: {exc}", kind="error")
+            if pieces and error.retryable and attempt < restarts:
+                log.warning("backend %s: %s; starting the answer over", name, error)
+                reset = True
+                continue
+            return "", error
+        raise AssertionError("unreachable")
+
+    def _fall_back(
+        self, name: str, request: GenerationRequest, passages: list[Passage], failure: BackendError
+    ) -> Generator[StreamEvent, None, VerifiedAnswer]:
+        """The extractive answer in place of a failed (or ungrounded) one; counted for the metrics."""
+        kind = getattr(failure, "kind", "error")
+        with self._backend_lock:
+            self._fallbacks[(name, kind)] += 1
+        log.warning("backend %s failed (%s: %s); falling back to %s", name, kind, failure, FALLBACK_BACKEND)
+        if name == FALLBACK_BACKEND:
+            return VerifiedAnswer(text="", citations=[], grounded=True)
+        text = "".join(self._backend(FALLBACK_BACKEND).generate(request))
+        yield StreamEvent(type="delta", text=text, reset=True)
+        return self.verifier.verify(text, passages)
+
+    def fallback_counts(self) -> dict[tuple[str, str], int]:
+        """How often each backend fell back to the extractive answer, by (backend, failure kind)."""
+        with self._backend_lock:
+            return dict(self._fallbacks)
 
     # --- helpers ----------------------------------------------------------------------------------------
 
@@ -260,6 +333,12 @@ class Assistant:
         self.index.lexical()
 
     def close(self) -> None:
+        with self._backend_lock:
+            for backend in self._backends.values():
+                closer = getattr(backend, "close", None)
+                if callable(closer):
+                    closer()
+            self._backends.clear()
         self.index.catalog.close()
 
 

@@ -1,11 +1,25 @@
-"""Follow-up condensation by rules: turn "And by 2030?" into a standalone question using the conversation."""
+"""Follow-up condensation: turn "And by 2030?" into a standalone question using the conversation.
+
+With an LLM backend the model rewrites the question (`condense_question`); the rules below are the
+fallback when it fails, and the method for backends without a model.
+"""
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
 
+from ..errors import BackendError
 from ..models import ChatMessage
 from ..text import STOPWORDS, words
+
+log = logging.getLogger(__name__)
+
+# Writes the standalone form of (question, history); raises BackendError when it cannot.
+Condenser = Callable[[str, list[ChatMessage]], str]
 
 _CONNECTOR = re.compile(
     r"^\s*(?:and|but|also|so|then|ok(?:ay)?|what about|how about|and what about|what of|and how about|"
@@ -80,3 +94,29 @@ def _condense_pair(question: str, previous: str) -> str:
         return previous.replace(old_years[-1], new_years[0])
     previous_core = previous.split(_FOLLOW_UP_TAIL.split("{")[0])[0].strip()
     return question + _FOLLOW_UP_TAIL.format(previous=previous_core)
+
+
+@dataclass
+class Condensed:
+    """A standalone question and how it was obtained (`error`: why the LLM was not used)."""
+
+    question: str
+    method: Literal["none", "rules", "llm"]
+    error: BackendError | None = None
+
+
+def condense_question(
+    question: str, history: list[ChatMessage] | None, llm: Condenser | None = None
+) -> Condensed:
+    """The standalone form of `question`: by the LLM when one is given and the conversation has earlier
+    questions, by rules when there is no LLM or it fails; unchanged when there is no earlier question."""
+    question = question.strip()
+    if not user_questions(history or []):
+        return Condensed(question, "none")
+    if llm is not None:
+        try:
+            return Condensed(llm(question, history or []), "llm")
+        except BackendError as exc:
+            log.warning("LLM condensation failed (%s); condensing by rules", exc)
+            return Condensed(condense_by_rules(question, history), "rules", exc)
+    return Condensed(condense_by_rules(question, history), "rules")
