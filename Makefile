@@ -1,5 +1,5 @@
 # Two commands do all the set-up on a fresh machine:
-#   make run    install, index corpus/, answer a sample question (and serve, once the HTTP service is built)
+#   make run    install, index corpus/, answer a sample question, then serve the API and the web page
 #   make test   install everything the tests need and run them all
 # Both are idempotent.
 
@@ -15,8 +15,11 @@ export ANONYMIZED_TELEMETRY := False
 
 .PHONY: run setup setup-test system-deps ingest test lint fix bench eval clean
 
+# Ends serving the API and the web page until Ctrl-C; it prints where to point the browser
+# (http://127.0.0.1:8080/ by default; ASSISTANT_SERVER__HOST / ASSISTANT_SERVER__PORT change it).
 run: setup ingest
 	$(BIN)/assistant ask "What penetration rate for intelligent terminals and agents does the AI+ plan target for 2027?"
+	$(BIN)/assistant serve
 
 setup: $(STAMP)
 
@@ -31,7 +34,8 @@ $(STAMP): pyproject.toml
 setup-test: setup system-deps
 
 # Debian packages the tests need (installed only when missing; needs root or sudo).
-SYSTEM_PACKAGES :=
+# chromium and chromium-driver: the web page's end-to-end test drives Debian's headless Chromium.
+SYSTEM_PACKAGES := chromium chromium-driver
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
