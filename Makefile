@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	# CPU-only torch first: an unpinned torch would pull a multi-GB CUDA build.
 	$(PY) -m pip install --quiet "torch==2.13.0"
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet -e ".[test,bench]"
 	touch $(STAMP)
 
 setup-test: setup system-deps
@@ -57,6 +57,10 @@ lint: setup
 fix: setup
 	$(BIN)/ruff check --fix assistant tests
 	$(BIN)/ruff format assistant tests
+
+# The full benchmark run (manual, about an hour on 2 cores; CI runs `assistant bench --smoke` in the tests).
+bench: setup
+	$(BIN)/assistant bench
 
 clean:
 	rm -rf .assistant .pytest_cache

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,13 @@ class LRUCache:
     def __len__(self) -> int:
         return len(self._data)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+EncodeObserver = Callable[[Sequence[str], float], None]
+
 
 class Embedder:
     """Encodes texts into normalised vectors; counts tokens the way the model will see them."""
@@ -77,6 +85,8 @@ class Embedder:
         self._encode_lock = threading.Lock()
         self._query_cache = LRUCache(settings.query_cache_size)
         self._sentence_cache = LRUCache(settings.sentence_cache_size)
+        # Called after every encode with the texts and the seconds it took (benchmarks and metrics).
+        self.observers: list[EncodeObserver] = []
 
     # --- loading ----------------------------------------------------------------------------------------
 
@@ -135,7 +145,9 @@ class Embedder:
         self.model  # noqa: B018
         if not texts:
             return []
-        return [len(enc.ids) for enc in self._tokenizer.encode_batch(list(texts), add_special_tokens=False)]
+        # encode_batch_fast skips character offsets, which counting does not need (about a quarter faster).
+        encodings = self._tokenizer.encode_batch_fast(list(texts), add_special_tokens=False)
+        return [len(enc.ids) for enc in encodings]
 
     # --- vectors ----------------------------------------------------------------------------------------
 
@@ -145,6 +157,7 @@ class Embedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         model = self.model
         with self._encode_lock:
+            started = time.perf_counter()
             vectors = model.encode(
                 list(texts),
                 batch_size=batch_size or self.settings.batch_size,
@@ -152,6 +165,9 @@ class Embedder:
                 convert_to_numpy=True,
                 show_progress_bar=False,
             )
+            seconds = time.perf_counter() - started
+        for observer in list(self.observers):
+            observer(texts, seconds)
         return np.asarray(vectors, dtype=np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
@@ -177,3 +193,8 @@ class Embedder:
             for i in missing:
                 out[i] = fresh[texts[i]]
         return np.stack(out).astype(np.float32, copy=False)  # type: ignore[arg-type]
+
+    def clear_caches(self) -> None:
+        """Forget cached query and sentence vectors (benchmarks measure cold questions this way)."""
+        self._query_cache.clear()
+        self._sentence_cache.clear()

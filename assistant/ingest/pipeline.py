@@ -32,6 +32,11 @@ class _Prepared:
     status: str  # "added" or "updated"
 
 
+def index_terms(document: Document, chunks: list[Chunk], stemmer: str | None) -> list[list[str]]:
+    """The BM25 terms of each chunk: its document's title, its heading path and its text."""
+    return terms_batch([f"{document.metadata.title}\n{c.heading}\n{c.text}" for c in chunks], stemmer)
+
+
 def discover(
     paths: Iterable[Path], extensions: Iterable[str]
 ) -> tuple[list[Path], list[Path], list[IngestItem]]:
@@ -224,10 +229,7 @@ class IngestPipeline:
             for prepared in batch:
                 n = len(prepared.chunks)
                 document = prepared.document
-                terms = terms_batch(
-                    [f"{document.metadata.title}\n{c.heading}\n{c.text}" for c in prepared.chunks],
-                    self.settings.retrieval.bm25.stemmer,
-                )
+                terms = index_terms(document, prepared.chunks, self.settings.retrieval.bm25.stemmer)
                 self.index.write_document(
                     document, prepared.chunks, vectors[offset : offset + n], terms, pipeline
                 )

@@ -1,0 +1,358 @@
+"""The benchmark's outputs: the targets checked against the figures, a JSON file and a Markdown table."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Target:
+    """A speed target: where its value is in the results, and how it is judged."""
+
+    name: str
+    wanted: str
+    value: Callable[[dict[str, Any]], float | None]
+    met: Callable[[float], bool]
+
+
+def _get(results: dict[str, Any], *path: str) -> Any:
+    node: Any = results
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    return node
+
+
+def _median(results: dict[str, Any], *path: str) -> float | None:
+    node = _get(results, *path)
+    return node.get("median") if isinstance(node, dict) else None
+
+
+def _http_tail_ratio(results: dict[str, Any]) -> float | None:
+    p95 = _median(results, "http", "levels", "8", "p95")
+    p50 = _median(results, "http", "levels", "1", "p50")
+    return round(p95 / p50, 3) if p95 is not None and p50 else None
+
+
+TARGETS: tuple[Target, ...] = (
+    Target(
+        "ingest throughput / embedding limit",
+        ">= 0.9",
+        lambda r: _median(r, "ingest", "ours_vs_limit"),
+        lambda v: v >= 0.9,
+    ),
+    Target(
+        "ingest time / LangChain baseline",
+        "<= 1.0",
+        lambda r: _median(r, "ingest", "ours_vs_baseline"),
+        lambda v: v <= 1.0,
+    ),
+    Target(
+        "re-ingest unchanged / first ingest",
+        "<= 0.02",
+        lambda r: _median(r, "ingest", "reingest", "unchanged_fraction"),
+        lambda v: v <= 0.02,
+    ),
+    Target(
+        "re-ingest one changed document / first ingest",
+        "<= 0.05",
+        lambda r: _median(r, "ingest", "reingest", "one_changed_fraction"),
+        lambda v: v <= 0.05,
+    ),
+    Target(
+        "retrieval p50 / (bare query embedding + bare Chroma query), 10k chunks",
+        "<= 1.3",
+        lambda r: _median(r, "query", "10000", "retrieve_vs_bare"),
+        lambda v: v <= 1.3,
+    ),
+    Target(
+        "extractive answer p50 / retrieval p50, 10k chunks (cold caches)",
+        "<= 1.5",
+        lambda r: _median(r, "query", "10000", "answer_vs_retrieve"),
+        lambda v: v <= 1.5,
+    ),
+    Target(
+        "retrieval p50 at 100k / at 10k chunks",
+        "<= 2.0",
+        lambda r: (
+            _median(r, "query_scaling", "retrieve_p50_ratio")
+            if _get(r, "query_scaling", "from") == 10_000 and _get(r, "query_scaling", "to") == 100_000
+            else None
+        ),
+        lambda v: v <= 2.0,
+    ),
+    Target(
+        "/v1/ask errors at concurrency 8",
+        "== 0",
+        lambda r: _get(r, "http", "levels", "8", "errors"),
+        lambda v: v == 0,
+    ),
+    Target(
+        "/v1/ask p95 at concurrency 8 / single-client p50",
+        "<= 4.0",
+        _http_tail_ratio,
+        lambda v: v <= 4.0,
+    ),
+    Target(
+        "server memory growth over the load run",
+        "< 0.10",
+        lambda r: _median(r, "http", "rss_growth"),
+        lambda v: v < 0.10,
+    ),
+)
+
+
+def evaluate_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each target with its measured value and verdict: met, missed, or not measured in this run."""
+    out = []
+    for target in TARGETS:
+        value = target.value(results)
+        verdict = "not measured" if value is None else ("met" if target.met(value) else "missed")
+        out.append({"target": target.name, "wanted": target.wanted, "value": value, "verdict": verdict})
+    return out
+
+
+# --- writing ------------------------------------------------------------------------------------------------
+
+
+def write_results(results: dict[str, Any], folder: Path) -> tuple[Path, Path]:
+    """`bench-<time>.json` and `.md` in `folder`, and the same as `latest.json` and `latest.md`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = results["started_at"].replace(":", "").replace("-", "").replace("+0000", "Z")
+    payload = json.dumps(results, indent=2, ensure_ascii=False, default=str)
+    markdown = render_markdown(results)
+    json_path = folder / f"bench-{stamp}.json"
+    md_path = folder / f"bench-{stamp}.md"
+    for path, text in ((json_path, payload), (md_path, markdown)):
+        path.write_text(text + "\n", encoding="utf-8")
+        (folder / f"latest{path.suffix}").write_text(text + "\n", encoding="utf-8")
+    return json_path, md_path
+
+
+def fmt(node: Any) -> str:
+    """A figure as 'median (min–max) unit'; plain numbers as they are."""
+    if node is None:
+        return "—"
+    if isinstance(node, dict) and "median" in node:
+        if node["median"] is None:
+            return "—"
+        unit = f" {node['unit']}" if node.get("unit") else ""
+        if node.get("n", 1) > 1 and node["min"] != node["max"]:
+            return f"{_num(node['median'])} ({_num(node['min'])}–{_num(node['max'])}){unit}"
+        return f"{_num(node['median'])}{unit}"
+    if isinstance(node, float):
+        return _num(node)
+    return str(node)
+
+
+def _num(value: float) -> str:
+    if value == 0:
+        return "0"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    if abs(value) >= 0.1:
+        return f"{value:.2f}"
+    return f"{value:.3g}"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines + [""]
+
+
+def render_markdown(results: dict[str, Any]) -> str:
+    """The run as Markdown tables: medians over repeats with (min–max) spreads."""
+    m = results.get("machine", {})
+    c = results.get("config", {})
+    corpus = results.get("corpus", {})
+    lines = [
+        f"## Benchmark run {results.get('started_at', '')}",
+        "",
+        f"- Machine: {m.get('cpu')}, {m.get('logical_cores')} logical cores (torch threads "
+        f"{m.get('torch_threads')}), {m.get('memory_gib')} GiB; load average at start "
+        f"{m.get('load_average_start')}, at end {m.get('load_average_end')}; commit {m.get('commit')}",
+        f"- Corpus: {corpus.get('name')} ({corpus.get('kind')}), {corpus.get('documents')} documents, "
+        f"{corpus.get('megabytes')} MB; {corpus.get('questions')} questions; repeats {c.get('repeats')}"
+        f"{' (smoke run)' if c.get('smoke') else ''}",
+        f"- Model: {c.get('embedding', {}).get('model')} on {c.get('embedding', {}).get('device')}, "
+        f"batch {c.get('embedding', {}).get('batch_size')}; store {c.get('store_mode')}",
+        "- Figures: median over repeats (min–max in brackets).",
+        "",
+    ]
+    lines += _targets_section(results)
+    lines += _ingest_section(results)
+    lines += _query_section(results)
+    lines += _http_section(results)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _targets_section(results: dict[str, Any]) -> list[str]:
+    rows = [
+        [
+            t["target"],
+            t["wanted"],
+            fmt(t["value"]),
+            t["verdict"].upper() if t["verdict"] == "missed" else t["verdict"],
+        ]
+        for t in results.get("targets", [])
+    ]
+    return ["### Targets", "", *_table(["target", "wanted", "measured", "verdict"], rows)]
+
+
+def _ingest_section(results: dict[str, Any]) -> list[str]:
+    ingest = results.get("ingest")
+    if not ingest:
+        return []
+    ours, limit, base = ingest.get("ours", {}), ingest.get("limit", {}), ingest.get("baseline", {})
+    rows = [
+        [
+            "wall time, files → searchable index",
+            fmt(ours.get("seconds")),
+            fmt(limit.get("seconds")),
+            fmt(base.get("seconds")),
+        ],
+        ["chunks", fmt(ours.get("chunks")), fmt(ours.get("chunks")), fmt(base.get("chunks"))],
+        ["tokens embedded", fmt(ours.get("tokens")), fmt(ours.get("tokens")), fmt(base.get("tokens"))],
+        ["documents/s", fmt(ours.get("documents_per_second")), "", ""],
+        [
+            "chunks/s",
+            fmt(ours.get("chunks_per_second")),
+            fmt(limit.get("chunks_per_second")),
+            fmt(base.get("chunks_per_second")),
+        ],
+        [
+            "tokens embedded/s",
+            fmt(ours.get("tokens_per_second")),
+            fmt(limit.get("tokens_per_second")),
+            fmt(base.get("tokens_per_second")),
+        ],
+        ["share of time embedding", fmt(ours.get("embedding_share")), "1", ""],
+        ["time outside embedding", fmt(ours.get("other_seconds")), "", ""],
+        ["peak RSS", fmt(ours.get("peak_rss_mb")), "", fmt(base.get("peak_rss_mb"))],
+        ["RSS growth during ingest", fmt(ours.get("rss_growth_mb")), "", fmt(base.get("rss_growth_mb"))],
+    ]
+    out = [
+        "### Ingest",
+        "",
+        *_table(["", "ours", "bare encode (limit)", "LangChain baseline"], rows),
+        f"Ours / limit (throughput fraction): {fmt(ingest.get('ours_vs_limit'))}; "
+        f"ours / baseline (time): {fmt(ingest.get('ours_vs_baseline'))}.",
+        "",
+    ]
+    re = ingest.get("reingest", {})
+    out += _table(
+        ["re-ingest", "seconds", "fraction of first ingest"],
+        [
+            ["unchanged corpus", fmt(re.get("unchanged_seconds")), fmt(re.get("unchanged_fraction"))],
+            [
+                f"one document changed ({re.get('one_changed_chunks_embedded')} chunks embedded)",
+                fmt(re.get("one_changed_seconds")),
+                fmt(re.get("one_changed_fraction")),
+            ],
+        ],
+    )
+    return out
+
+
+_PATHS = (
+    ("bare_total", "bare query embedding + bare Chroma query"),
+    ("bare_embed", "  bare query embedding"),
+    ("bare_chroma", "  bare Chroma query"),
+    ("retrieve", "our retrieval (hybrid)"),
+    ("stage_embed_query", "  query embedding"),
+    ("stage_dense", "  dense search"),
+    ("stage_bm25", "  BM25"),
+    ("stage_fusion", "  fusion + passage rows"),
+    ("answer_cold", "full extractive answer, cold caches"),
+    ("answer_warm", "full extractive answer, warm caches"),
+    ("baseline_search", "LangChain similarity_search(k=5)"),
+)
+
+
+def _query_section(results: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    corpus_q = results.get("query_corpus")
+    if corpus_q:
+        out += [f"### Query latency on the ingested corpus ({corpus_q.get('chunks')} chunks)", ""]
+        rows = [
+            [label, fmt(corpus_q[name]["p50"]), fmt(corpus_q[name]["p95"])]
+            for name, label in _PATHS
+            if name in corpus_q
+        ]
+        out += _table(["path (ms)", "p50", "p95"], rows)
+        out += [
+            f"Ours / LangChain similarity_search (p50): retrieval {fmt(corpus_q.get('retrieve_vs_baseline_search'))}, "
+            f"full answer {fmt(corpus_q.get('answer_vs_baseline_search'))}; retrieval / bare "
+            f"{fmt(corpus_q.get('retrieve_vs_bare'))}.",
+            "",
+        ]
+    sizes = results.get("query")
+    if sizes:
+        names = list(sizes)
+        header = ["path, p50 / p95 (ms)"] + [f"{int(n):,} chunks" for n in names]
+        rows = []
+        for name, label in _PATHS:
+            if any(name in sizes[n] for n in names):
+                rows.append(
+                    [label]
+                    + [
+                        f"{fmt(sizes[n][name]['p50'])} / {fmt(sizes[n][name]['p95'])}"
+                        if name in sizes[n]
+                        else "—"
+                        for n in names
+                    ]
+                )
+        rows.append(["retrieval / bare (p50)"] + [fmt(sizes[n].get("retrieve_vs_bare")) for n in names])
+        rows.append(
+            ["answer cold / retrieval (p50)"] + [fmt(sizes[n].get("answer_vs_retrieve")) for n in names]
+        )
+        rows.append(
+            ["answer warm / retrieval (p50)"] + [fmt(sizes[n].get("answer_warm_vs_retrieve")) for n in names]
+        )
+        rows.append(["synthetic chunks"] + [fmt(sizes[n].get("synthetic_chunks")) for n in names])
+        out += ["### Query latency by index size", "", *_table(header, rows)]
+        scaling = results.get("query_scaling")
+        if scaling:
+            out += [
+                f"Retrieval p50 at {scaling['to']:,} / at {scaling['from']:,} chunks: "
+                f"{fmt(scaling['retrieve_p50_ratio'])}.",
+                "",
+            ]
+    return out
+
+
+def _http_section(results: dict[str, Any]) -> list[str]:
+    http = results.get("http")
+    if not http:
+        return []
+    if "skipped" in http:
+        return ["### HTTP", "", f"Skipped: {http['skipped']}.", ""]
+    rows = [
+        [
+            level,
+            fmt(v.get("requests_per_second")),
+            fmt(v.get("p50")),
+            fmt(v.get("p95")),
+            fmt(v.get("p99")),
+            fmt(v.get("requests")),
+            fmt(v.get("errors")) + (f" {v['error_kinds']}" if v.get("errors") else ""),
+        ]
+        for level, v in http["levels"].items()
+    ]
+    return [
+        "### HTTP `/v1/ask` (127.0.0.1, async httpx clients in a closed loop)",
+        "",
+        *_table(["concurrency", "requests/s", "p50 ms", "p95 ms", "p99 ms", "requests", "errors"], rows),
+        f"Start-up to `/readyz` ready: {fmt(http.get('startup_seconds'))}. Server memory before the load "
+        f"{fmt(http.get('rss_before_mb'))}, after {fmt(http.get('rss_after_mb'))}, growth "
+        f"{fmt(http.get('rss_growth'))}.",
+        "",
+    ]
