@@ -261,7 +261,7 @@
       }
     }
     if (!answer.citations.length) return;
-    const list = el("ol", { class: "sources" });
+    const list = el("ol");
     for (const c of answer.citations) {
       const where = [c.heading_path, c.page != null ? `p. ${c.page}` : null].filter(Boolean).join(" · ");
       const button = el(
@@ -274,7 +274,7 @@
       button.addEventListener("click", () => openPassage(c, button));
       list.append(el("li", {}, button));
     }
-    textNode.after(el("section", { "aria-label": "Sources" }, el("h3", { text: "Sources" }), list));
+    textNode.after(el("section", { class: "sources", "aria-label": "Sources" }, el("h3", { text: "Sources" }), list));
   }
 
   // --- passages -------------------------------------------------------------------------------------
