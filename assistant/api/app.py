@@ -111,7 +111,12 @@ def create_app(
     app.add_middleware(
         BodyLimitMiddleware,
         default=server.max_body_kb * 1024,
-        overrides={("POST", "/v1/documents"): upload_limit},
+        overrides={
+            ("POST", "/v1/documents"): (
+                upload_limit,
+                f"the file is larger than the upload limit of {server.max_upload_mb:g} MiB",
+            )
+        },
     )
     # outermost, so every response (errors, CORS preflights, 413s) carries a request id and is counted
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)

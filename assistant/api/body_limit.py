@@ -16,26 +16,29 @@ from .errors import ErrorBody, ErrorDetail
 
 
 class BodyTooLarge(HTTPException):
-    def __init__(self, limit: int) -> None:
-        super().__init__(413, f"the request body is too large; the limit here is {human_size(limit)}")
+    def __init__(self, message: str) -> None:
+        super().__init__(413, message)
 
 
 class BodyLimitMiddleware:
-    """Caps request bodies at `default` bytes, or at a larger limit for the given (method, path) routes."""
+    """Caps request bodies at `default` bytes, or at another limit for the given (method, path) routes.
 
-    def __init__(self, app: ASGIApp, default: int, overrides: dict[tuple[str, str], int]) -> None:
+    `overrides` maps (method, path) to (limit in bytes, what to tell a client who sends more).
+    """
+
+    def __init__(self, app: ASGIApp, default: int, overrides: dict[tuple[str, str], tuple[int, str]]) -> None:
         self.app = app
-        self.default = default
+        self.default = (default, f"the request body is too large; the limit is {human_size(default)}")
         self.overrides = overrides
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.overrides.get((scope["method"], scope["path"].rstrip("/") or "/"), self.default)
+        limit, message = self.overrides.get((scope["method"], scope["path"].rstrip("/") or "/"), self.default)
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            await _refuse(scope, send, limit)
+            await _refuse(scope, send, message)
             return
         received = 0
 
@@ -45,15 +48,15 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise BodyTooLarge(limit)
+                    raise BodyTooLarge(message)
             return message
 
         await self.app(scope, counting_receive, send)
 
 
-async def _refuse(scope: Scope, send: Send, limit: int) -> None:
+async def _refuse(scope: Scope, send: Send, message: str) -> None:
     detail = ErrorDetail(
-        message=BodyTooLarge(limit).detail,
+        message=message,
         type="invalid_request_error",
         code="request_too_large",
         request_id=scope.get("state", {}).get("request_id"),
