@@ -2,8 +2,8 @@
 
 Parse the `[n]` markers of a generated answer, drop those that point to passages that were not given,
 quote for each citation the passage sentence that best supports the claim (with its document offsets),
-score that support (lexical and embedding; optionally confirmed by an LLM judge), keep only citations that
-support their claim, renumber them in order of appearance, and flag answers whose claims are not backed by
+score that support (lexical and embedding, zero when the claim states a number the passage does not;
+optionally confirmed by an LLM judge), keep only citations that support their claim, renumber them in order of appearance, and flag answers whose claims are not backed by
 any valid citation. A sentence without a marker borrows the markers of the next cited sentence of its
 paragraph (models often cite once per paragraph); it keeps them only when that passage supports it too.
 """
@@ -20,7 +20,7 @@ import numpy as np
 from ..errors import BackendError
 from ..index.embedder import Embedder
 from ..models import Citation, Passage
-from ..text import paragraph_spans, sentence_spans, terms, words
+from ..text import numbers, paragraph_spans, sentence_spans, terms, words
 from .evidence import is_substantive, with_list_items
 from .prompts import REFUSAL_SENTENCE
 
@@ -170,6 +170,8 @@ class CitationVerifier:
             numbers = kept.get(index, [])
             if _is_claim(claim.text) and not numbers:
                 unsupported.append(claim.text)
+            if looks_like_instruction(claim.text):
+                continue  # the answer never relays an instruction planted in a document
             marker_text = "".join(f"[{n}]" for n in numbers)
             parts.append(f"{claim.text} {marker_text}".strip() if marker_text else claim.text)
         has_claims = any(_is_claim(c.text) for c in claims)
@@ -213,6 +215,10 @@ class CitationVerifier:
             for i in range(len(candidates[n])):
                 vector_of[(n, i)] = sentence_vectors[row]
                 row += 1
+        stated = {
+            n: _figures(" ".join(t for _, _, t in candidates[n] if not looks_like_instruction(t)))
+            for n in cited
+        }
         links = []
         for index, claim in enumerate(claims):
             for n in targets[index]:
@@ -220,6 +226,8 @@ class CitationVerifier:
                     i, support = self._best_quote(
                         claim.text, claim_vectors[index], candidates[n], n, vector_of
                     )
+                    if not _figures(claim.text) <= stated[n]:
+                        support = 0.0  # a figure or date the passage never states is not supported by it
                     links.append(_Link(index, n, i, support))
         return links
 
@@ -227,7 +235,8 @@ class CitationVerifier:
         self, links: list[_Link], claims: list[Claim], passages: list[Passage], judge: SupportJudge
     ) -> bool:
         """Ask the judge about every citation that is not a near-verbatim quote; False when it failed."""
-        asked = [link for link in links if link.support < 0.95]
+        # Verbatim quotes need no judge; support 0 means nothing quotable (e.g. only planted instructions).
+        asked = [link for link in links if 0 < link.support < 0.95]
         if not asked:
             return False
         items = [(claims[link.claim].text, passages[link.n - 1].text) for link in asked]
@@ -262,6 +271,8 @@ class CitationVerifier:
         claim_terms = set(terms(claim, self.stemmer))
         best_i, best = 0, -1.0
         for i, (_, _, text) in enumerate(sentences):
+            if looks_like_instruction(text):
+                continue  # an instruction planted in a document supports nothing
             if " ".join(text.split()) == claim_norm:
                 return i, 1.0
             support = support_score(
@@ -278,8 +289,27 @@ def support_score(claim_terms: set[str], sentence_terms: set[str], cosine: float
     return 0.5 * lexical + 0.5 * max(0.0, cosine)
 
 
+def _figures(text: str) -> set[str]:
+    """The numbers a text states, '70%' and '70 percent' alike."""
+    return {n.rstrip("%") for n in numbers(text)}
+
+
 def _is_claim(text: str) -> bool:
     return is_substantive(text) and len(words(text)) >= 3
+
+
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b[^.]{0,40}?\b(?:previous|prior|above|earlier|all|any|your|the)\b"
+    r"[^.]{0,30}?\b(?:instructions?|rules|prompts?|directions|guidelines|context)\b"
+    r"|\b(?:system prompt|you are now|new instructions?|developer mode|jailbreak)\b"
+    r"|\byou (?:must|should|will) (?:now )?(?:reply|respond|answer|say|output|tell)\b",
+    re.IGNORECASE,
+)
+
+
+def looks_like_instruction(sentence: str) -> bool:
+    """Whether a sentence reads like a prompt injection ("ignore previous instructions and ...")."""
+    return bool(_INSTRUCTION.search(sentence))
 
 
 _REFUSAL_PATTERNS = [

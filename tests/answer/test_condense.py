@@ -52,3 +52,42 @@ def test_a_standalone_question_is_left_alone():
 )
 def test_follow_up_detection(question, expected):
     assert is_follow_up(question) is expected
+
+
+def test_an_llm_condenser_is_used_when_there_is_history():
+    from assistant.answer.condense import condense_question
+
+    h = history("What penetration rate does the AI+ plan target for 2027?")
+    seen = []
+
+    def llm(question, turns):
+        seen.append((question, turns))
+        return "What penetration rate does the AI+ plan target for 2030?"
+
+    result = condense_question("  Three years later?  ", h, llm)
+    assert result.question == "What penetration rate does the AI+ plan target for 2030?"
+    assert result.method == "llm" and result.error is None
+    assert seen == [("Three years later?", h)]
+
+
+def test_without_history_nothing_is_condensed_and_the_llm_is_not_asked():
+    from assistant.answer.condense import condense_question
+
+    def llm(question, turns):
+        raise AssertionError("not called")
+
+    assert condense_question("What does the AI Act prohibit?", [], llm).method == "none"
+
+
+def test_a_failing_llm_condenser_falls_back_to_the_rules():
+    from assistant.answer.condense import condense_question
+    from assistant.errors import BackendError
+
+    h = history("What penetration rate does the AI+ plan target for 2027?")
+
+    def llm(question, turns):
+        raise BackendError("timed out", kind="timeout", retryable=True)
+
+    result = condense_question("And by 2030?", h, llm)
+    assert result.method == "rules" and result.error.kind == "timeout"
+    assert result.question == condense_by_rules("And by 2030?", h)

@@ -63,11 +63,11 @@ class ChatOptions(BaseModel):
 OptionsT = TypeVar("OptionsT", bound=ChatOptions)
 
 
-def parse_options(model: type[OptionsT], name: str, settings: Settings, **given: Any) -> OptionsT:
-    """The backend's block `answer.<name>` validated against its options model (a clear ConfigError)."""
+def parse_options(schema: type[OptionsT], name: str, settings: Settings, /, **given: Any) -> OptionsT:
+    """The backend's block `answer.<name>` (updated with `given`) validated against `schema`."""
     block = {**settings.answer.backend_options(name), **given}
     try:
-        return model.model_validate(block)
+        return schema.model_validate(block)
     except ValidationError as exc:
         problems = "; ".join(
             f"answer.{name}.{'.'.join(str(p) for p in e['loc']) or '?'}: {e['msg']}" for e in exc.errors()
@@ -96,6 +96,7 @@ class ChatBackend:
         # A stream that breaks after text arrived cannot be retried here (that text is out); the service
         # starts the answer over this many times.
         self.stream_restarts = 1 if options.max_retries else 0
+        self.can_condense = options.condense
 
     # --- transport (subclasses) -------------------------------------------------------------------------
 
@@ -211,7 +212,7 @@ class ChatBackend:
 def strip_reasoning(pieces: Iterator[str]) -> Iterator[str]:
     """Drop a leading <think>…</think> block (reasoning models served by vLLM, Ollama, llama.cpp)."""
     buffer = ""
-    state = "start"  # start: undecided; think: inside the block; pass: everything goes through
+    state = "start"  # start: undecided; think: inside the block; after: skip blank text; pass: all goes
     for piece in pieces:
         if state == "pass":
             yield piece
@@ -219,7 +220,7 @@ def strip_reasoning(pieces: Iterator[str]) -> Iterator[str]:
         buffer += piece
         if state == "start":
             stripped = buffer.lstrip()
-            if "<think>".startswith(stripped) and len(stripped) < len("<think>"):
+            if len(stripped) < len("<think>") and "<think>".startswith(stripped):
                 continue  # could still become <think>
             if not stripped.startswith("<think>"):
                 state = "pass"
@@ -231,10 +232,13 @@ def strip_reasoning(pieces: Iterator[str]) -> Iterator[str]:
             end = buffer.find("</think>")
             if end < 0:
                 continue
-            rest = buffer[end + len("</think>") :].lstrip()
-            buffer = ""
-            state = "pass"
-            if rest:
-                yield rest
+            buffer = buffer[end + len("</think>") :]
+            state = "after"
+        if state == "after":
+            buffer = buffer.lstrip()
+            if buffer:
+                state = "pass"
+                yield buffer
+                buffer = ""
     if state == "start" and buffer:
         yield buffer
