@@ -255,3 +255,14 @@ def test_condensation_and_judging_through_the_server(backend_for, fake_llm):
     assert backend.judge_support([("a claim", "evidence"), ("another", "evidence")]) == [True, False]
     condense_prompt = fake_llm.requests[0].messages[-1]["content"]
     assert "User: What does AI+ target for 2027?" in condense_prompt and "And by 2030?" in condense_prompt
+
+
+@pytest.mark.parametrize("profile", ["openai", "ollama", "vllm", "llamacpp"])
+def test_the_shipped_profiles_build_their_backend(profile, monkeypatch, tmp_path):
+    from assistant.config import load_settings
+
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    settings = load_settings(profile=profile, data_dir=tmp_path)
+    backend = create_backend(settings.answer.backend, settings)
+    assert isinstance(backend, OpenAIBackend) and backend.options.base_url.endswith("/v1")
+    backend.close()
