@@ -12,9 +12,13 @@ from typing import Any
 
 import click
 
+from .api import commands as api_commands
+from .bench import command as bench_commands
 from .config import Settings, load_settings
 from .errors import AssistantError
+from .evaluation import cli as eval_commands
 from .models import Answer, Filters, IngestReport
+from .slack import commands as slack_commands
 
 log = logging.getLogger("assistant")
 
@@ -50,6 +54,11 @@ class Context:
 
             self._assistant = Assistant(self.settings)
         return self._assistant
+
+    def global_options(self) -> list[str]:
+        """The --config and --profile given, to pass on to a child `assistant` process."""
+        options = ["--config", str(Path(self._config).resolve())] if self._config else []
+        return options + (["--profile", self._profile] if self._profile else [])
 
 
 pass_context = click.make_pass_decorator(Context)
@@ -248,6 +257,20 @@ def show_config(ctx: Context) -> None:
             ctx.settings.model_dump(mode="json", by_alias=True), sort_keys=False, allow_unicode=True
         )
     )
+
+
+# `assistant slack --socket` and `assistant slack export-feedback` (defined with the bot).
+main.add_command(slack_commands.slack)
+
+# `assistant eval run|retrieval|calibrate|compare|validate` (defined with the evaluation harness).
+main.add_command(eval_commands.eval_group)
+
+# `assistant bench` (defined with the benchmarks).
+main.add_command(bench_commands.bench)
+
+# `assistant serve` and `assistant keygen` (defined with the HTTP service).
+main.add_command(api_commands.serve)
+main.add_command(api_commands.keygen)
 
 
 def _quiet_libraries() -> None:

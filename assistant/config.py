@@ -220,7 +220,8 @@ class SlackSettings(Section):
     rate_limit: SlackRateLimitSettings = Field(default_factory=SlackRateLimitSettings)
     public_url: str | None = Field(
         None,
-        description="Public base URL of the HTTP service; when set, each source links to its passage there.",
+        description="Public base URL of the HTTP service (default: server.public_url); when set, each source "
+        "links to its passage there.",
     )
     history_messages: int = Field(
         20, ge=0, description="Earlier thread messages passed to the assistant as conversation history."
