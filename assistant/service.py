@@ -149,7 +149,9 @@ class Assistant:
         """Answer as events: the retrieved sources, text deltas (with passage markers), then the final answer.
 
         The deltas carry the backend's raw text, whose [n] markers number the passages of the sources event;
-        the final answer is the verified one, whose [n] markers number its citations.
+        a delta with `reset` starts that text over (a retried stream or the extractive fallback). The final
+        answer is the verified one, whose [n] markers number its citations. Nothing the backend does raises
+        here: failures end in the extractive answer with `backend_fallback` and the reason.
         """
         started = time.perf_counter()
         question = self._check_question(question)
