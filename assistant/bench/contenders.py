@@ -58,7 +58,8 @@ class OursIngest:
     growth_mb: float
     unchanged_seconds: float
     changed_seconds: float
-    changed_chunks: int
+    changed_chunks: int  # chunks embedded by the re-ingest after the edit
+    changed_document_chunks: int  # chunks of the edited document
     texts: list[str] = field(repr=False)
 
 
@@ -94,12 +95,17 @@ def ingest_ours(
 
     path = corpus.changed_document()
     original = corpus.change(path)
+    embedded: list[str] = []
+    embedder.observers.append(lambda batch, _: embedded.extend(batch))
     try:
         started = time.perf_counter()
         changed = assistant.ingest([corpus.root])
         changed_seconds = time.perf_counter() - started
     finally:
+        embedder.observers.pop()
         path.write_text(original, encoding="utf-8")
+    if changed.summary["updated"] != 1:
+        raise ConfigError(f"editing {path.name} did not update exactly one document: {changed.summary}")
     result = OursIngest(
         seconds=seconds,
         embed_seconds=encode_seconds[0],
@@ -109,7 +115,8 @@ def ingest_ours(
         growth_mb=memory.growth_mb,
         unchanged_seconds=unchanged_seconds,
         changed_seconds=changed_seconds,
-        changed_chunks=changed.summary["chunks_embedded"],
+        changed_chunks=len(embedded),
+        changed_document_chunks=changed.summary["chunks_embedded"],
         texts=texts,
     )
     # Put the edited document back so that the index matches the corpus again for the query benchmark.

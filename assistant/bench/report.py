@@ -253,7 +253,8 @@ def _ingest_section(results: dict[str, Any]) -> list[str]:
         [
             ["unchanged corpus", fmt(re.get("unchanged_seconds")), fmt(re.get("unchanged_fraction"))],
             [
-                f"one document changed ({re.get('one_changed_chunks_embedded')} chunks embedded)",
+                f"one document changed ({re.get('one_changed_chunks_embedded')} of its "
+                f"{re.get('one_changed_document_chunks')} chunks embedded)",
                 fmt(re.get("one_changed_seconds")),
                 fmt(re.get("one_changed_fraction")),
             ],

@@ -221,6 +221,7 @@ def _ingest_figures(
             "one_changed_seconds": figure([o.changed_seconds for o in ours], "s"),
             "one_changed_fraction": figure([o.changed_seconds / o.seconds for o in ours], "", 4),
             "one_changed_chunks_embedded": ours[0].changed_chunks,
+            "one_changed_document_chunks": ours[0].changed_document_chunks,
         },
     }
     limits = [(row["limit"], row["ours"]) for row in rows if "limit" in row]

@@ -10,8 +10,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from ..config import Settings
 from ..errors import DocumentError
+from ..index.catalog import ChunkRow
 from ..index.embedder import Embedder
 from ..index.passage_index import PassageIndex
 from ..models import Chunk, Document, IngestItem, IngestReport
@@ -30,6 +33,8 @@ class _Prepared:
     document: Document
     chunks: list[Chunk]
     status: str  # "added" or "updated"
+    reuse: bool = False  # its committed vectors came from this same pipeline: unchanged chunks keep theirs
+    reused: int = 0
 
 
 def index_terms(document: Document, chunks: list[Chunk], stemmer: str | None) -> list[list[str]]:
@@ -204,7 +209,8 @@ class IngestPipeline:
             status = "updated" if state is not None and state.status == "committed" else "added"
             if state is not None and state.status == "pending" and state.content_hash:
                 status = "updated"
-            todo.append(_Prepared(document, [], status))
+            reuse = state is not None and state.status == "committed" and state.pipeline == pipeline
+            todo.append(_Prepared(document, [], status, reuse=reuse))
         if todo:
             self._embed_and_write(todo, items, pipeline, progress)
 
@@ -224,7 +230,7 @@ class IngestPipeline:
             texts = [
                 self.chunker.embedding_text(p.document.metadata.title, c) for p in batch for c in p.chunks
             ]
-            vectors = self.embedder.embed_documents(texts)
+            vectors = self._vectors(batch, texts)
             offset = 0
             for prepared in batch:
                 n = len(prepared.chunks)
@@ -234,13 +240,68 @@ class IngestPipeline:
                     document, prepared.chunks, vectors[offset : offset + n], terms, pipeline
                 )
                 offset += n
+                message = (
+                    f"{prepared.reused} of {n} chunks unchanged (their vectors were kept)"
+                    if prepared.reused
+                    else None
+                )
                 items.append(
-                    IngestItem(source=document.source, doc_id=document.id, status=prepared.status, chunks=n)  # type: ignore[arg-type]
+                    IngestItem(
+                        source=document.source,
+                        doc_id=document.id,
+                        status=prepared.status,  # type: ignore[arg-type]
+                        chunks=n,
+                        message=message,
+                    )
                 )
                 if bar is not None:
                     bar.update(n)
         if bar is not None:
             bar.close()
+
+    def _vectors(self, batch: list[_Prepared], texts: list[str]) -> np.ndarray:
+        """Vectors for the batch's chunks: kept from the store for unchanged chunks of updated documents, so
+        that an edit to a long document re-embeds only the chunks it touched; encoded for the rest."""
+        kept = self._kept_vectors(batch, texts)
+        missing = [i for i in range(len(texts)) if i not in kept]
+        fresh = self.embedder.embed_documents([texts[i] for i in missing]) if missing else None
+        if fresh is not None and not kept:
+            return fresh
+        vectors = np.empty((len(texts), self.embedder.dimension), dtype=np.float32)
+        for i, vector in kept.items():
+            vectors[i] = vector
+        if fresh is not None:
+            vectors[missing] = fresh
+        return vectors
+
+    def _kept_vectors(self, batch: list[_Prepared], texts: list[str]) -> dict[int, np.ndarray]:
+        """Stored vectors of chunks whose embedding text is exactly the one they were embedded from.
+
+        A chunk id is its document id plus a hash of its text; the title and heading path embedded with it
+        are compared too, through the catalog row of the committed chunk with the same id.
+        """
+        wanted: dict[str, int] = {}
+        offset = 0
+        for prepared in batch:
+            if prepared.reuse:
+                for i, chunk in enumerate(prepared.chunks):
+                    wanted[chunk.id] = offset + i
+            offset += len(prepared.chunks)
+        if not wanted:
+            return {}
+        rows = self.index.rows(list(wanted))
+        same = [
+            chunk_id
+            for chunk_id, row in rows.items()
+            if self.chunker.embedding_text(row.title, _stored_chunk(row)) == texts[wanted[chunk_id]]
+        ]
+        stored = self.index.store.vectors(same) if same else {}
+        kept = {wanted[chunk_id]: vector for chunk_id, vector in stored.items()}
+        offset = 0
+        for prepared in batch:
+            prepared.reused = sum(1 for i in range(offset, offset + len(prepared.chunks)) if i in kept)
+            offset += len(prepared.chunks)
+        return kept
 
     def _batches(self, todo: list[_Prepared], items: list[IngestItem]) -> Iterator[list[_Prepared]]:
         """Chunk documents and group them so that small ones share an encode call."""
@@ -292,6 +353,19 @@ class IngestPipeline:
             items.append(
                 IngestItem(source=state.source, doc_id=doc_id, status="removed", chunks=state.n_chunks)
             )
+
+
+def _stored_chunk(row: ChunkRow) -> Chunk:
+    """A catalog row as a chunk, enough to rebuild the text it was embedded from."""
+    return Chunk(
+        id=row.id,
+        doc_id=row.doc_id,
+        ordinal=row.ordinal,
+        text=row.text,
+        start=row.start,
+        end=row.end,
+        heading_path=row.heading,
+    )
 
 
 def _is_under(path: Path, root: Path) -> bool:
