@@ -106,6 +106,8 @@ def describe_validation_errors(errors: list[dict[str, Any]]) -> tuple[str, str |
             message = f"unknown field {where!r}; check its spelling against the API docs at /docs"
         elif kind in ("model_attributes_type", "dict_type") and not loc:
             message = "the request body must be a JSON object (and sent with Content-Type: application/json)"
+        elif kind == "missing" and not loc:
+            message = "the request body is empty; send a JSON object (see /docs for its fields)"
         elif kind == "missing":
             message = f"{where or 'body'}: this field is required"
         else:
