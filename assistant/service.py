@@ -50,7 +50,9 @@ class Assistant:
         self.retriever = HybridRetriever(self.index, self.embedder, self.settings.retrieval)
         stemmer = self.settings.retrieval.bm25.stemmer
         self.scorer = EvidenceScorer(self.embedder, self.settings.answer.evidence, stemmer)
-        self.verifier = CitationVerifier(self.embedder, stemmer, self.settings.answer.verification.min_support)
+        self.verifier = CitationVerifier(
+            self.embedder, stemmer, self.settings.answer.verification.min_support
+        )
         self._backends: dict[str, AnswerBackend] = {}
         self._backend_lock = threading.Lock()
         self._fallbacks: Counter[tuple[str, str]] = Counter()
@@ -113,7 +115,11 @@ class Assistant:
     def _condense(
         self, question: str, history: list[ChatMessage] | None, generator: AnswerBackend
     ) -> Condensed:
-        llm = getattr(generator, "condense_question", None) if getattr(generator, "can_condense", True) else None
+        llm = (
+            getattr(generator, "condense_question", None)
+            if getattr(generator, "can_condense", True)
+            else None
+        )
         return condense_question(question, history, llm)
 
     def ask(
@@ -194,14 +200,20 @@ class Assistant:
             question=standalone, passages=passages, evidence=evidence, history=history or []
         )
         t = time.perf_counter()
-        skip = condensed.error if condensed.error is not None and condensed.error.kind in UNREACHABLE else None
+        skip = (
+            condensed.error if condensed.error is not None and condensed.error.kind in UNREACHABLE else None
+        )
         text, failure = yield from self._generate(generator, backend_name, request, skip)
         timings.generate = _ms(t)
 
         t = time.perf_counter()
         verified = None
         if failure is None:
-            judge = getattr(generator, "judge_support", None) if self.settings.answer.verification.llm_judge else None
+            judge = (
+                getattr(generator, "judge_support", None)
+                if self.settings.answer.verification.llm_judge
+                else None
+            )
             verified = self.verifier.verify(text, passages, judge=judge)
             if verified.refusal and not verified.citations:
                 timings.verify = _ms(t)
@@ -254,7 +266,9 @@ class Assistant:
             try:
                 for piece in generator.generate(request):
                     if not isinstance(piece, str):
-                        raise BackendError(f"{name}: the backend yielded {type(piece).__name__}", kind="malformed")
+                        raise BackendError(
+                            f"{name}: the backend yielded {type(piece).__name__}", kind="malformed"
+                        )
                     pieces.append(piece)
                     yield StreamEvent(type="delta", text=piece, reset=reset and len(pieces) == 1)
                 text = "".join(pieces)

@@ -245,6 +245,9 @@ class CitationVerifier:
         except BackendError as exc:
             log.warning("the citation judge failed (%s); keeping lexical and embedding support", exc)
             return False
+        except Exception:  # a broken plugin's judge must not break the answer
+            log.exception("the citation judge raised; keeping lexical and embedding support")
+            return False
         for link, verdict in zip(asked, verdicts, strict=False):
             link.verdict = verdict
         return any(v is not None for v in verdicts)
