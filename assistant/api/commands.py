@@ -23,7 +23,10 @@ def serve(cli: Any, host: str | None, port: int | None, workers: int | None) -> 
 
     settings = cli.settings
     server = settings.server
-    run_server(settings, host or server.host, port or server.port, workers or server.workers)
+    try:
+        run_server(settings, host or server.host, port or server.port, workers or server.workers)
+    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after a graceful shutdown: a normal end here
+        click.echo("stopped", err=True)
 
 
 @click.command()
