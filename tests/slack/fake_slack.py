@@ -375,7 +375,13 @@ def mention(channel: str, message: dict[str, Any]) -> dict[str, Any]:
 
 def message_event(channel: str, message: dict[str, Any], channel_type: str = "channel") -> dict[str, Any]:
     """The `message` event Slack sends for a stored message."""
-    return {**message, "type": "message", "channel": channel, "channel_type": channel_type, "event_ts": message["ts"]}
+    return {
+        **message,
+        "type": "message",
+        "channel": channel,
+        "channel_type": channel_type,
+        "event_ts": message["ts"],
+    }
 
 
 def button_click(
