@@ -84,7 +84,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.assistant = service
-    app.state.metrics = Metrics()
+    app.state.metrics = Metrics(service.fallback_counts)
     app.state.keys = KeyRing(server.api_keys)
     app.state.rate_limiter = RateLimiter(server)
 

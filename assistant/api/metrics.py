@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
 
 from ..models import Answer
 
@@ -19,7 +23,7 @@ class Metrics:
 
     content_type = CONTENT_TYPE_LATEST
 
-    def __init__(self) -> None:
+    def __init__(self, fallback_counts: Callable[[], dict[tuple[str, str], int]] | None = None) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter(
             "assistant_http_requests",
@@ -48,12 +52,8 @@ class Metrics:
             ["backend", "outcome"],
             registry=self.registry,
         )
-        self.fallbacks = Counter(
-            "assistant_backend_fallbacks",
-            "Answers where the configured backend failed and the extractive one answered instead.",
-            ["backend"],
-            registry=self.registry,
-        )
+        if fallback_counts is not None:
+            self.registry.register(_FallbackCollector(fallback_counts))
         self.errors = Counter(
             "assistant_errors",
             "Requests that ended in an error, by error type.",
@@ -78,11 +78,27 @@ class Metrics:
             if isinstance(milliseconds, int | float):
                 self.stages.labels(stage).observe(milliseconds / 1000.0)
         self.answers.labels(answer.backend, "abstained" if answer.abstained else "answered").inc()
-        if answer.backend_fallback:
-            self.fallbacks.labels(answer.backend).inc()
 
     def observe_error(self, error_type: str) -> None:
         self.errors.labels(error_type).inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class _FallbackCollector(Collector):
+    """Backend fallbacks as the service counts them, by backend and failure kind, read at scrape time."""
+
+    def __init__(self, counts: Callable[[], dict[tuple[str, str], int]]) -> None:
+        self.counts = counts
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        family = CounterMetricFamily(
+            "assistant_backend_fallbacks",
+            "Answers where the backend failed and the extractive answerer stepped in, by backend and failure "
+            "kind (timeout, connection, rate_limited, server_error, malformed, empty, ungrounded, ...).",
+            labels=["backend", "kind"],
+        )
+        for (backend, kind), n in sorted(self.counts().items()):
+            family.add_metric([backend, kind], n)
+        yield family

@@ -83,6 +83,30 @@ class ModelCard(BaseModel):
 
 
 class ModelList(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "object": "list",
+                    "data": [
+                        {
+                            "id": MODEL_PREFIX,
+                            "object": "model",
+                            "created": 1767225600,
+                            "owned_by": "policy-assistant",
+                        },
+                        {
+                            "id": f"{MODEL_PREFIX}/extractive",
+                            "object": "model",
+                            "created": 1767225600,
+                            "owned_by": "policy-assistant",
+                        },
+                    ],
+                }
+            ]
+        }
+    )
+
     object: Literal["list"] = "list"
     data: list[ModelCard]
 
@@ -240,3 +264,51 @@ class ChunkRenderer:
     @staticmethod
     def done() -> list[bytes]:
         return [b"data: [DONE]\n\n"]
+
+
+COMPLETION_EXAMPLE = {
+    "id": "chatcmpl-5c0ffee0c0ffee0c0ffee0c0ffee0c0f",
+    "object": "chat.completion",
+    "created": 1767225600,
+    "model": MODEL_PREFIX,
+    "system_fingerprint": None,
+    "choices": [
+        {
+            "index": 0,
+            "message": {
+                "role": "assistant",
+                "content": "... adoption rates for new-generation intelligent terminals and AI agents (above 70% and "
+                "above 90% respectively). [1]\n\nSources:\n[1] AI-enabled consumer electronics and intelligent "
+                "terminals in China after AI+ \u2014 AI-enabled consumer electronics and intelligent terminals: "
+                "\u201cIntelligent terminals sit at the centre of China's AI+ targets: ...\u201d",
+                "refusal": None,
+            },
+            "logprobs": None,
+            "finish_reason": "stop",
+        }
+    ],
+    "usage": {"prompt_tokens": 14, "completion_tokens": 61, "total_tokens": 75},
+    "citations": [
+        {
+            "n": 1,
+            "passage_id": "china-ai-terminals-consumer-electronics:5d2f0c1a9e8b7d64",
+            "doc_id": "china-ai-terminals-consumer-electronics",
+            "title": "AI-enabled consumer electronics and intelligent terminals in China after AI+",
+            "heading_path": "AI-enabled consumer electronics and intelligent terminals",
+            "page": None,
+            "quote": "Intelligent terminals sit at the centre of China's AI+ targets: ...",
+            "start": 62,
+            "end": 294,
+            "score": 1.0,
+        }
+    ],
+    "policy_assistant": {
+        "standalone_question": "What penetration rate for intelligent terminals and agents does the AI+ plan "
+        "target for 2027?",
+        "abstained": False,
+        "abstain_reason": None,
+        "backend": "extractive",
+        "backend_fallback": False,
+        "grounded": True,
+    },
+}

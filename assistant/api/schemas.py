@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..models import ChatMessage, DocumentInfo, Filters, IngestReport, Passage
 
+PASSAGE_ID_EXAMPLE = "china-ai-terminals-consumer-electronics:5d2f0c1a9e8b7d64"
 FLAGSHIP_QUESTION = (
     "What penetration rate for intelligent terminals and agents does the AI+ plan target for 2027?"
 )
@@ -71,6 +72,31 @@ class ChatRequest(BaseModel):
 class PassageView(BaseModel):
     """A passage with the cited span located inside it, so any client can show the evidence."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "passage": {
+                        "id": PASSAGE_ID_EXAMPLE,
+                        "doc_id": "china-ai-terminals-consumer-electronics",
+                        "title": "AI-enabled consumer electronics and intelligent terminals in China after AI+",
+                        "heading_path": "AI-enabled consumer electronics and intelligent terminals",
+                        "page": None,
+                        "text": "# AI-enabled consumer electronics and intelligent terminals\n\nIntelligent "
+                        "terminals sit at the centre of China's AI+ targets: ...",
+                        "start": 0,
+                        "end": 719,
+                        "language": "en",
+                    },
+                    "highlight_start": 62,
+                    "highlight_end": 294,
+                    "highlighted": "Intelligent terminals sit at the centre of China's AI+ targets: ...",
+                    "document_source_url": "https://www.gov.cn/",
+                }
+            ]
+        }
+    )
+
     passage: Passage
     highlight_start: int | None = Field(
         None, description="Start of the requested document span, as an offset into passage.text."
@@ -81,6 +107,32 @@ class PassageView(BaseModel):
 
 
 class DocumentList(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "documents": [
+                        {
+                            "id": "eu-ai-act-risk-tiers",
+                            "title": "EU AI Act: risk tiers and obligations",
+                            "source": "corpus/eu-ai-act-risk-tiers.md",
+                            "issuing_body": "European Parliament and Council of the European Union",
+                            "date": "2024-06-13",
+                            "language": "en",
+                            "source_url": "https://eur-lex.europa.eu/eli/reg/2024/1689/oj",
+                            "tags": ["eu", "regulation"],
+                            "n_chunks": 12,
+                            "content_hash": "4f1c...",
+                            "ingested_at": "2025-11-20T10:12:03Z",
+                        }
+                    ],
+                    "total": 1,
+                    "chunks": 12,
+                }
+            ]
+        }
+    )
+
     documents: list[DocumentInfo]
     total: int = Field(description="Number of documents in the index.")
     chunks: int = Field(description="Number of passages (chunks) in the index.")
@@ -88,6 +140,27 @@ class DocumentList(BaseModel):
 
 class UploadResult(BaseModel):
     """What an upload did: the ingest report of the one file, with its counts."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "document": {
+                        "id": "harbour-lighting",
+                        "title": "Harbour Lighting Ordinance",
+                        "source": "upload:harbour-lighting.md",
+                        "language": "en",
+                        "n_chunks": 2,
+                        "content_hash": "9b2e...",
+                        "ingested_at": "2025-11-20T10:12:03Z",
+                    },
+                    "status": "added",
+                    "summary": {"added": 1, "updated": 0, "unchanged": 0, "failed": 0, "chunks_total": 2},
+                    "report": {"items": [{"source": "upload:harbour-lighting.md", "status": "added"}]},
+                }
+            ]
+        }
+    )
 
     document: DocumentInfo | None = Field(
         None, description="The document as now indexed (absent on failure)."
@@ -98,15 +171,27 @@ class UploadResult(BaseModel):
 
 
 class DeleteResult(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"deleted": "harbour-lighting", "chunks_removed": 2}]}
+    )
+
     deleted: str = Field(description="Id of the removed document.")
     chunks_removed: int = Field(description="Passages removed from the vector store and the BM25 index.")
 
 
 class Health(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ok"}]})
+
     status: Literal["ok"] = "ok"
 
 
 class Readiness(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"ready": True, "model_loaded": True, "store_reachable": True, "documents": 14}]
+        }
+    )
+
     ready: bool
     model_loaded: bool
     store_reachable: bool
@@ -116,8 +201,64 @@ class Readiness(BaseModel):
 class UiSettings(BaseModel):
     """What the web page needs to know before its first API call."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "auth_required": False,
+                    "max_question_chars": 2000,
+                    "max_upload_mb": 20,
+                    "upload_extensions": [".md", ".txt", ".html", ".pdf"],
+                    "version": "0.1.0",
+                }
+            ]
+        }
+    )
+
     auth_required: bool
     max_question_chars: int
     max_upload_mb: float
     upload_extensions: list[str]
     version: str
+
+
+ANSWER_EXAMPLE = {
+    "question": FLAGSHIP_QUESTION,
+    "standalone_question": FLAGSHIP_QUESTION,
+    "text": "Intelligent terminals sit at the centre of China's AI+ targets: the State Council's 2027 and 2030 "
+    'goals are expressed as adoption rates for "new-generation intelligent terminals and AI agents" (above 70% '
+    "and above 90% respectively). [1]",
+    "citations": [
+        {
+            "n": 1,
+            "passage_id": PASSAGE_ID_EXAMPLE,
+            "doc_id": "china-ai-terminals-consumer-electronics",
+            "title": "AI-enabled consumer electronics and intelligent terminals in China after AI+",
+            "heading_path": "AI-enabled consumer electronics and intelligent terminals",
+            "page": None,
+            "quote": "Intelligent terminals sit at the centre of China's AI+ targets: ...",
+            "start": 62,
+            "end": 294,
+            "score": 1.0,
+        }
+    ],
+    "abstained": False,
+    "abstain_reason": None,
+    "backend": "extractive",
+    "backend_fallback": False,
+    "fallback_reason": None,
+    "grounded": True,
+    "evidence_score": 0.83,
+    "passages": ["... the retrieved passages, numbered from 1 ..."],
+    "timings": {
+        "condense": 0.1,
+        "embed_query": 9.8,
+        "dense": 4.1,
+        "bm25": 1.2,
+        "fusion": 0.1,
+        "evidence": 31.0,
+        "generate": 12.4,
+        "verify": 18.7,
+        "total": 80.2,
+    },
+}

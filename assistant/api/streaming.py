@@ -132,7 +132,7 @@ def render_native(event: StreamEvent) -> Iterable[bytes]:
             event="sources",
         )
     elif event.type == "delta":
-        yield sse({"text": event.text or ""}, event="delta")
+        yield sse({"text": event.text or "", "reset": event.reset}, event="delta")
     elif event.type == "final":
         answer: Answer | None = event.answer
         assert answer is not None

@@ -12,7 +12,7 @@ from ...errors import InvalidInputError
 from ...models import Answer, ChatMessage, Filters
 from ..deps import AssistantDep, MetricsDep, ReadAccess, SettingsDep, check_backend
 from ..errors import ERROR_RESPONSES
-from ..schemas import AskRequest, ChatRequest
+from ..schemas import ANSWER_EXAMPLE, AskRequest, ChatRequest
 from ..streaming import answer_stream, first_event, render_native
 
 router = APIRouter(prefix="/v1", tags=["answers"], responses=ERROR_RESPONSES)
@@ -22,8 +22,9 @@ With `"stream": true` the reply is `text/event-stream`:
 
 * `event: sources` — `{"standalone_question", "passages": [Passage, ...]}`, the retrieved passages numbered
   from 1 in list order;
-* `event: delta` — `{"text": "..."}`, pieces of the backend's text as it is written, whose `[n]` markers
-  number the **passages** of the sources event;
+* `event: delta` — `{"text": "...", "reset": false}`, pieces of the backend's text as it is written, whose
+  `[n]` markers number the **passages** of the sources event; `reset: true` means "drop the text so far and
+  start over with this piece" (the backend retried, or fell back to the extractive answerer);
 * `event: final` — the complete, verified `Answer`, whose `[n]` markers number its **citations**;
 * `event: error` — `{"error": {...}}` if something fails after the stream has started.
 
@@ -34,7 +35,15 @@ with the usual JSON error and status.
 _STREAM_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The Answer, or a stream of server-sent events with `stream: true`.",
-        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        "content": {
+            "application/json": {"example": ANSWER_EXAMPLE},
+            "text/event-stream": {
+                "schema": {"type": "string"},
+                "example": 'event: sources\ndata: {"standalone_question": "...", "passages": [...]}\n\n'
+                'event: delta\ndata: {"text": "Intelligent terminals sit at ...", "reset": false}\n\n'
+                'event: final\ndata: {"question": "...", "text": "... [1]", "citations": [...], ...}\n\n',
+            },
+        },
     }
 }
 

@@ -7,7 +7,7 @@ import unicodedata
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Annotated
 
-from fastapi import APIRouter, File, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, File, HTTPException, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -15,7 +15,7 @@ from ...errors import InvalidInputError, NotFoundError
 from ...models import DocumentInfo
 from ..deps import AdminAccess, AssistantDep, ReadAccess, SettingsDep
 from ..errors import ERROR_RESPONSES
-from ..schemas import DeleteResult, DocumentList, PassageView, UploadResult
+from ..schemas import PASSAGE_ID_EXAMPLE, DeleteResult, DocumentList, PassageView, UploadResult
 
 router = APIRouter(prefix="/v1", tags=["documents"], responses=ERROR_RESPONSES)
 # Uploads have a router of their own: they take multipart bodies up to server.max_upload_mb.
@@ -24,6 +24,8 @@ upload_router = APIRouter(prefix="/v1", tags=["documents"], responses=ERROR_RESP
 UPLOAD_SOURCE_PREFIX = "upload:"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers around the file
+
+DocId = Annotated[str, Path(description="A document id.", examples=["eu-ai-act-risk-tiers"])]
 
 
 @router.get("/documents", response_model=DocumentList, summary="List the indexed documents")
@@ -38,7 +40,7 @@ def list_documents(assistant: AssistantDep, _: ReadAccess) -> DocumentList:
     summary="One indexed document",
     responses={404: {"description": "No document with this id."}},
 )
-def get_document(doc_id: str, assistant: AssistantDep, _: ReadAccess) -> DocumentInfo:
+def get_document(doc_id: DocId, assistant: AssistantDep, _: ReadAccess) -> DocumentInfo:
     return _find(assistant.documents(), doc_id)
 
 
@@ -126,7 +128,7 @@ async def upload_document(
     description="Removes its passages from the vector store and the BM25 index.",
     responses={404: {"description": "No document with this id."}},
 )
-def delete_document(doc_id: str, assistant: AssistantDep, _: AdminAccess) -> DeleteResult:
+def delete_document(doc_id: DocId, assistant: AssistantDep, _: AdminAccess) -> DeleteResult:
     document = _find(assistant.documents(), doc_id)
     assistant.delete_document(doc_id)
     return DeleteResult(deleted=doc_id, chunks_removed=document.n_chunks)
@@ -141,13 +143,17 @@ def delete_document(doc_id: str, assistant: AssistantDep, _: AdminAccess) -> Del
     responses={404: {"description": "No passage with this id."}},
 )
 def get_passage(
-    passage_id: str,
+    passage_id: Annotated[
+        str, Path(description="A passage id, as in a citation.", examples=[PASSAGE_ID_EXAMPLE])
+    ],
     assistant: AssistantDep,
     _: ReadAccess,
     start: Annotated[
-        int | None, Query(ge=0, description="Document offset where the cited span starts.")
+        int | None, Query(ge=0, description="Document offset where the cited span starts.", examples=[62])
     ] = None,
-    end: Annotated[int | None, Query(ge=0, description="Document offset where the cited span ends.")] = None,
+    end: Annotated[
+        int | None, Query(ge=0, description="Document offset where the cited span ends.", examples=[294])
+    ] = None,
 ) -> PassageView:
     passage = assistant.passage(passage_id)
     document = next((d for d in assistant.documents() if d.id == passage.doc_id), None)

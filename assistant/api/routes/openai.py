@@ -14,6 +14,7 @@ from ...models import Answer
 from ..deps import AssistantDep, MetricsDep, ReadAccess, SettingsDep
 from ..errors import ERROR_RESPONSES, error_response
 from ..openai_format import (
+    COMPLETION_EXAMPLE,
     ChatCompletionRequest,
     ChunkRenderer,
     ModelCard,
@@ -61,7 +62,17 @@ def list_models(_: ReadAccess) -> ModelList:
     responses={
         200: {
             "description": "A `chat.completion` object, or `chat.completion.chunk` server-sent events.",
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "content": {
+                "application/json": {"example": COMPLETION_EXAMPLE},
+                "text/event-stream": {
+                    "schema": {"type": "string"},
+                    "example": 'data: {"id": "chatcmpl-...", "object": "chat.completion.chunk", "choices": '
+                    '[{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": null}], ...}\n\n'
+                    'data: {"id": "chatcmpl-...", "object": "chat.completion.chunk", "choices": [{"index": 0, '
+                    '"delta": {"content": "Intelligent terminals sit at "}, "finish_reason": null}], ...}\n\n'
+                    "data: [DONE]\n\n",
+                },
+            },
         }
     },
 )

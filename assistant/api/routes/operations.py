@@ -42,7 +42,18 @@ async def readyz(assistant: AssistantDep) -> JSONResponse:
     "answers by outcome (answered/abstained), backend fallbacks, errors by code, rate-limit refusals and "
     "streams stopped by a disconnect. Each worker process reports its own numbers.",
     response_class=Response,
-    responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format."}},
+    responses={
+        200: {
+            "content": {
+                "text/plain": {
+                    "example": "# HELP assistant_answers_total Answers given, by backend and outcome.\n"
+                    "# TYPE assistant_answers_total counter\n"
+                    'assistant_answers_total{backend="extractive",outcome="answered"} 42.0\n'
+                }
+            },
+            "description": "Prometheus text format.",
+        }
+    },
 )
 def metrics(metrics: MetricsDep) -> Response:
     return Response(metrics.render(), media_type=metrics.content_type)

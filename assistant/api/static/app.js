@@ -178,7 +178,8 @@
           }
         } else if (event === "delta") {
           text.classList.add("streaming");
-          text.textContent += data.text;
+          // a reset delta starts the text over (the backend retried, or fell back to extractive answers)
+          text.textContent = data.reset ? data.text : text.textContent + data.text;
         } else if (event === "final") {
           final = data;
         } else if (event === "error") {
