@@ -61,9 +61,13 @@ async def _answer(
     mode: str | None,
     stream: bool,
 ) -> Any:
-    kwargs = {"history": history, "filters": filters, "top_k": top_k, "backend": check_backend(backend)}
-    if mode is not None:
-        kwargs["mode"] = mode
+    kwargs: dict[str, Any] = {
+        "history": history,
+        "filters": filters,
+        "top_k": top_k,
+        "backend": check_backend(backend),
+        "mode": mode,
+    }
     if stream:
         events = assistant.ask_stream(question, **kwargs)
         first = await first_event(events)
