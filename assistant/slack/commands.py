@@ -41,7 +41,7 @@ def _run_socket_mode(cli: Any) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    click.echo("Slack bot connected over Socket Mode; press Ctrl-C to stop.", err=True)
+    click.echo("Starting the Slack bot over Socket Mode; press Ctrl-C to stop.", err=True)
     try:
         run_socket_mode(assistant, cli.settings, credentials, stop=stop)
     finally:

@@ -420,3 +420,74 @@ def button_click(
             }
         ],
     }
+
+
+class FakeSocketMode:
+    """Slack's Socket Mode WebSocket on 127.0.0.1: says hello, sends envelopes and collects their acks."""
+
+    def __init__(self) -> None:
+        from websockets.sync.server import serve
+
+        self._connection: Any = None
+        self._acks: dict[str, dict[str, Any]] = {}
+        self._envelopes = itertools.count(1)
+        self._lock = threading.Condition()
+        self._server = serve(self._session, "127.0.0.1", 0)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> FakeSocketMode:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._thread.join(timeout=10)
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self._server.socket.getsockname()[1]}/link/?ticket=fake-ticket"
+
+    def _session(self, connection: Any) -> None:
+        connection.send(
+            json.dumps(
+                {
+                    "type": "hello",
+                    "num_connections": 1,
+                    "debug_info": {"host": "fake", "approximate_connection_time": 18060},
+                    "connection_info": {"app_id": "A0APP"},
+                }
+            )
+        )
+        with self._lock:
+            self._connection = connection
+            self._lock.notify_all()
+        for raw in connection:
+            message = json.loads(raw)
+            if "envelope_id" in message:
+                with self._lock:
+                    self._acks[message["envelope_id"]] = message
+                    self._lock.notify_all()
+
+    def wait_connected(self, timeout: float = 180.0) -> None:
+        with self._lock:
+            if not self._lock.wait_for(lambda: self._connection is not None, timeout):
+                raise AssertionError("the app did not connect over Socket Mode")
+
+    def send(
+        self, kind: str, payload: dict[str, Any], *, retry: int = 0, timeout: float = 30.0
+    ) -> dict[str, Any]:
+        """Deliver one envelope and return the app's acknowledgement of it."""
+        envelope_id = f"env-{next(self._envelopes)}"
+        envelope = {
+            "envelope_id": envelope_id,
+            "type": kind,
+            "accepts_response_payload": kind != "events_api",
+            "retry_attempt": retry,
+            "retry_reason": "timeout" if retry else "",
+            "payload": payload,
+        }
+        self._connection.send(json.dumps(envelope))
+        with self._lock:
+            if not self._lock.wait_for(lambda: envelope_id in self._acks, timeout):
+                raise AssertionError(f"no acknowledgement of {envelope_id} within {timeout} s")
+            return self._acks[envelope_id]
