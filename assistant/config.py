@@ -328,7 +328,8 @@ class ServerSettings(Section):
     @field_validator("rate_limit")
     @classmethod
     def _rate_limit(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
+        # "off"/"none"/"null" let the environment turn the limit off: ASSISTANT_SERVER__RATE_LIMIT=off
+        if value is None or value.strip().lower() in ("", "off", "none", "null"):
             return None
         from limits import parse
 

@@ -132,7 +132,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(request, exc.status_code, message, headers=getattr(exc, "headers", None))
 
 
-def _assistant_error_status(exc: AssistantError) -> tuple[int, str, str]:
+def assistant_error_status(exc: AssistantError) -> tuple[int, str, str]:
     if isinstance(exc, InvalidInputError):
         return 422, "invalid_request_error", "invalid_input"
     if isinstance(exc, NotFoundError):
@@ -152,7 +152,7 @@ def _assistant_error_status(exc: AssistantError) -> tuple[int, str, str]:
 
 async def _assistant_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AssistantError)
-    status, type_, code = _assistant_error_status(exc)
+    status, type_, code = assistant_error_status(exc)
     headers = None
     message = str(exc)
     if status == 503:

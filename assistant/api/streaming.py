@@ -20,7 +20,7 @@ from starlette.types import Receive, Scope, Send
 
 from ..errors import AssistantError
 from ..models import Answer, StreamEvent
-from .errors import ErrorBody, ErrorDetail, _assistant_error_status
+from .errors import ErrorBody, ErrorDetail, assistant_error_status
 
 log = logging.getLogger(__name__)
 
@@ -79,12 +79,12 @@ async def _relay(
         for chunk in closing:
             yield chunk
         finished = True
-    except anyio.get_cancelled_exc_class():
+    except (anyio.get_cancelled_exc_class(), GeneratorExit):  # cancelled mid-step, or closed at a yield
         metrics.disconnects.inc()
         log.info("client went away; answer stopped")
         raise
     except AssistantError as exc:
-        status, type_, code = _assistant_error_status(exc)
+        status, type_, code = assistant_error_status(exc)
         metrics.observe_error(code)
         log.warning("stream failed: %s", exc)
         yield error_event(request, str(exc), type_, code, status)

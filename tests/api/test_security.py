@@ -132,3 +132,14 @@ def test_cors_is_off_by_default_and_configurable(serve, corpus_assistant):
         assert response.headers["access-control-allow-origin"] == "https://intranet.example"
         other = client.options("/v1/ask", headers={**preflight, "Origin": "https://evil.example"})
         assert other.headers.get("access-control-allow-origin") != "https://evil.example"
+
+
+@pytest.mark.parametrize("value", ["off", "null", "none", ""])
+def test_the_rate_limit_can_be_turned_off_from_the_environment(monkeypatch, tmp_path, value):
+    from assistant.config import load_settings
+
+    monkeypatch.setenv("ASSISTANT_SERVER__RATE_LIMIT", value)
+    assert load_settings(profile="test", data_dir=tmp_path).server.rate_limit is None
+    monkeypatch.setenv("ASSISTANT_SERVER__RATE_LIMIT", "lots")
+    with pytest.raises(ConfigError, match="not a rate like"):
+        load_settings(profile="test", data_dir=tmp_path)
