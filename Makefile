@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	# CPU-only torch first: an unpinned torch would pull a multi-GB CUDA build.
 	$(PY) -m pip install --quiet "torch==2.13.0"
-	$(PY) -m pip install --quiet -e ".[test,bench]"
+	$(PY) -m pip install --quiet -e ".[test,bench,eval]"
 	touch $(STAMP)
 
 setup-test: setup system-deps
@@ -57,6 +57,11 @@ lint: setup
 fix: setup
 	$(BIN)/ruff check --fix assistant tests
 	$(BIN)/ruff format assistant tests
+
+# The development set through the real service: the metric table, reports in runs/, and the quality gate
+# (exit 1 below configs/quality-gate.yaml). The evaluation index is kept in .assistant/eval/ and re-used.
+eval: setup
+	$(BIN)/assistant eval run evals/dev.jsonl --index-dir .assistant/eval/dev --gate configs/quality-gate.yaml
 
 # The full benchmark run (manual, about an hour on 2 cores; CI runs `assistant bench --smoke` in the tests).
 bench: setup

@@ -1,0 +1,125 @@
+"""Dataset schema validation, gold-quote location, and the development set itself."""
+
+import json
+from collections import Counter
+
+import pytest
+
+from assistant.evaluation.dataset import (
+    DatasetError,
+    MissingEvidenceError,
+    load_jsonl_dataset,
+    locate_evidence,
+)
+from assistant.ingest.loaders import load_document
+from tests.support import CORPUS, ROOT
+
+DEV = ROOT / "evals" / "dev.jsonl"
+
+GOOD = {
+    "id": "c1",
+    "question": "When does it apply?",
+    "answerable": True,
+    "reference_answer": "From 2026.",
+    "evidence": [{"doc_id": "d", "quote": "applies from 2026"}],
+    "tags": ["date"],
+    "history": [],
+}
+
+
+def write_lines(path, rows):
+    path.write_text(
+        "\n".join(r if isinstance(r, str) else json.dumps(r) for r in rows) + "\n", encoding="utf-8"
+    )
+    return path
+
+
+def test_a_valid_dataset_loads(tmp_path):
+    unanswerable = {
+        **GOOD,
+        "id": "c2",
+        "answerable": False,
+        "reference_answer": "",
+        "evidence": [],
+        "tags": [],
+    }
+    data = load_jsonl_dataset(write_lines(tmp_path / "set.jsonl", [GOOD, "", unanswerable]))
+    assert [c.id for c in data.cases] == ["c1", "c2"]
+    assert data.cases[0].references == ["From 2026."]
+    assert len(data.fingerprint) == 16
+
+
+@pytest.mark.parametrize(
+    ("change", "line_field"),
+    [
+        ({"question": None}, "field 'question'"),
+        ({"answerable": "maybe"}, "field 'answerable'"),
+        ({"evidence": [{"doc_id": "d"}]}, "field 'evidence.0.quote'"),
+        ({"evidence": []}, "field 'evidence'"),
+        ({"reference_answer": ""}, "field 'reference_answer'"),
+        ({"history": [{"role": "bot", "content": "hi"}]}, "field 'history.0.role'"),
+        ({"tags": ["follow-up"]}, "field 'history'"),
+        ({"colour": "red"}, "field 'colour'"),
+        ({"filters": {"doc_ids": ["d"], "planet": "x"}}, "field 'filters.planet'"),
+    ],
+)
+def test_a_malformed_line_names_file_line_and_field(tmp_path, change, line_field):
+    bad = {**GOOD, "id": "c2", **change}
+    path = write_lines(tmp_path / "set.jsonl", [GOOD, bad])
+    with pytest.raises(DatasetError) as caught:
+        load_jsonl_dataset(path)
+    assert f"{path}:2: {line_field}" in str(caught.value)
+
+
+def test_invalid_json_duplicate_ids_and_non_objects_are_reported_together(tmp_path):
+    path = write_lines(tmp_path / "set.jsonl", [GOOD, "{not json", GOOD, "[1, 2]"])
+    with pytest.raises(DatasetError) as caught:
+        load_jsonl_dataset(path)
+    message = str(caught.value)
+    assert f"{path}:2: not valid JSON" in message
+    assert f"{path}:3: field 'id': 'c1' is already used on line 1" in message
+    assert f"{path}:4: expected a JSON object" in message
+
+
+def test_an_empty_dataset_is_an_error(tmp_path):
+    with pytest.raises(DatasetError, match="empty"):
+        load_jsonl_dataset(write_lines(tmp_path / "empty.jsonl", ["", "  "]))
+    with pytest.raises(DatasetError, match="no such file"):
+        load_jsonl_dataset(tmp_path / "missing.jsonl")
+
+
+def test_a_gold_quote_not_in_its_document_is_reported(tmp_path):
+    wrong = {**GOOD, "id": "c2", "evidence": [{"doc_id": "d", "quote": "applies from 2027"}]}
+    elsewhere = {**GOOD, "id": "c3", "evidence": [{"doc_id": "nowhere", "quote": "x"}]}
+    data = load_jsonl_dataset(write_lines(tmp_path / "set.jsonl", [GOOD, wrong, elsewhere]))
+    texts = {"d": "The rule applies from 2026 onwards; it applies from 2026 everywhere."}
+    with pytest.raises(MissingEvidenceError) as caught:
+        locate_evidence(data, texts.get)
+    message = str(caught.value)
+    assert "case 'c2', evidence 0: quote not found verbatim in 'd'" in message
+    assert "case 'c3', evidence 0: document 'nowhere' is not in the index" in message
+    spans = locate_evidence(data.limited(1), texts.get)
+    assert [(s.start, s.end) for s in spans["c1"]] == [(9, 26), (39, 56)]  # both occurrences count
+
+
+def test_every_gold_quote_of_the_dev_set_occurs_verbatim_in_its_document():
+    data = load_jsonl_dataset(DEV)
+    documents = {p.stem: load_document(p) for p in CORPUS.glob("*.md") if p.name != "README.md"}
+    for case in data.cases:
+        for item in case.evidence:
+            assert item.doc_id in documents, (case.id, item.doc_id)
+            assert item.quote in documents[item.doc_id].text, (case.id, item.quote)
+    spans = locate_evidence(data, lambda d: documents[d].text if d in documents else None)
+    assert sum(len(s) for s in spans.values()) >= sum(len(c.evidence) for c in data.cases)
+
+
+def test_the_dev_set_keeps_its_size_and_tag_minimums():
+    data = load_jsonl_dataset(DEV)
+    tags = Counter(t for c in data.cases for t in c.tags)
+    assert len(data) >= 80
+    assert sum(not c.answerable for c in data.cases) >= 15 and tags["near-miss"] >= 1
+    assert sum(1 for c in data.cases if "follow-up" in c.tags and c.history) >= 10
+    assert tags["multi-passage"] >= 5
+    assert all(len(c.evidence) >= 2 for c in data.cases if "multi-passage" in c.tags)
+    for case in data.cases:
+        assert case.question.strip() not in {e.quote for e in case.evidence}, case.id  # paraphrased

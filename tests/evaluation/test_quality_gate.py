@@ -1,0 +1,41 @@
+"""The quality gate: the development set through the real service must meet configs/quality-gate.yaml."""
+
+import pytest
+
+from assistant.errors import ConfigError
+from assistant.evaluation.dataset import load_jsonl_dataset
+from assistant.evaluation.gate import Gate, check_gate, load_gate
+from assistant.evaluation.runner import Evaluation, Variant
+from tests.support import ROOT
+
+
+def test_gate_bounds_and_missing_metrics():
+    gate = Gate(dataset="x.jsonl", min={"token_f1": 0.3, "ndcg@10": 0.5}, max={"false_refusal_rate": 0.1})
+    assert check_gate(gate, {"token_f1": 0.3, "ndcg@10": 0.9, "false_refusal_rate": 0.1}).passed
+    verdict = check_gate(gate, {"token_f1": 0.29, "false_refusal_rate": 0.2})
+    assert verdict.failures == [
+        "token_f1 = 0.2900 is below the minimum 0.3",
+        "ndcg@10 = missing is below the minimum 0.5",
+        "false_refusal_rate = 0.2000 is above the maximum 0.1",
+    ]
+
+
+def test_a_broken_gate_file_is_a_clear_error(tmp_path):
+    path = tmp_path / "gate.yaml"
+    path.write_text("dataset: x\nminimum: {}\n")
+    with pytest.raises(ConfigError, match="minimum"):
+        load_gate(path)
+    with pytest.raises(ConfigError, match="not found"):
+        load_gate(tmp_path / "none.yaml")
+
+
+@pytest.mark.slow
+def test_the_development_set_meets_the_quality_gate(corpus_assistant):
+    gate = load_gate()
+    assert gate.min and gate.max
+    data = load_jsonl_dataset(ROOT / gate.dataset)
+    result = Evaluation(corpus_assistant, data, variants=[Variant.parse(gate.variant)]).run()
+    metrics = result.metrics[gate.variant]
+    verdict = check_gate(gate, metrics)
+    shown = ", ".join(f"{name}={metrics.get(name, float('nan')):.4f}" for name in verdict.checked)
+    assert verdict.passed, "\n".join(verdict.failures) + f"\nmeasured: {shown}"
