@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from .. import __version__
 from ..config import Settings, load_settings
 from ..service import Assistant
+from ..slack.http import create_slack_router
 from .body_limit import BodyLimitMiddleware
 from .errors import install_error_handlers
 from .metrics import Metrics
@@ -97,6 +98,9 @@ def create_app(
     app.include_router(web.router)
     for router in routers:
         app.include_router(router)
+    slack = create_slack_router(service, settings)  # /slack/events when SLACK_BOT_TOKEN is set
+    if slack is not None:
+        app.include_router(slack)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
 
     if server.cors_origins:

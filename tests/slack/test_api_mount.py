@@ -1,0 +1,51 @@
+"""The HTTP service (`create_app`) serves the bot at /slack/events when the Slack environment is set."""
+
+from __future__ import annotations
+
+import hashlib
+
+import httpx
+import pytest
+
+from assistant.api.app import create_app
+from assistant.config import ApiKeySettings
+from assistant.errors import ConfigError
+from tests.slack.conftest import ServerThread, slack_settings
+from tests.slack.fake_slack import BOT_TOKEN, BOT_USER, SIGNING_SECRET, SlackSender, mention
+from tests.slack.test_bot_http import CHANNEL, Q2027, answered, texts
+
+
+def test_the_service_mounts_the_bot_behind_its_own_api_keys_and_middleware(
+    corpus_assistant, fake_slack, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+    settings = slack_settings(corpus_assistant.settings, fake_slack, tmp_path / "slack.sqlite3")
+    key = ApiKeySettings(name="ops", sha256=hashlib.sha256(b"sk-test").hexdigest())
+    settings = settings.model_copy(update={"server": settings.server.model_copy(update={"api_keys": [key]})})
+    app = create_app(settings, corpus_assistant)
+    with ServerThread(app) as server:
+        # The API itself wants a key; Slack cannot send one and is verified by its signature instead.
+        assert httpx.get(f"{server.url}/v1/documents", timeout=30).status_code == 401
+        sender = SlackSender(f"{server.url}/slack/events")
+        unsigned = httpx.post(sender.url, json={"type": "event_callback"}, timeout=30)
+        assert unsigned.status_code == 401 and "x-request-id" in unsigned.headers
+
+        question = fake_slack.add_message(CHANNEL, f"<@{BOT_USER}> {Q2027}")
+        response = sender.event(mention(CHANNEL, question))
+        assert response.status_code == 200 and response.headers.get("x-request-id")
+        update = answered(fake_slack, question)
+        assert "70%" in texts(update.args["blocks"])[0]
+
+
+def test_without_a_bot_token_there_is_no_slack_route(corpus_assistant, monkeypatch):
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    app = create_app(corpus_assistant.settings, corpus_assistant)
+    assert "/slack/events" not in {getattr(route, "path", "") for route in app.routes}
+
+
+def test_a_bot_token_without_a_signing_secret_refuses_to_serve_unverified(corpus_assistant, monkeypatch):
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    monkeypatch.delenv("SLACK_SIGNING_SECRET", raising=False)
+    with pytest.raises(ConfigError, match="SLACK_SIGNING_SECRET"):
+        create_app(corpus_assistant.settings, corpus_assistant)
