@@ -7,6 +7,7 @@ from tests.support import shared_data
 
 @pytest.mark.slow
 @pytest.mark.shared_data
+@pytest.mark.timeout(2400)
 def test_the_shared_policy_corpus_ingests_end_to_end_and_reingests_nothing(make_assistant):
     folder = shared_data("policy-corpus")
     assistant = make_assistant()
