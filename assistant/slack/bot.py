@@ -13,12 +13,10 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from ..config import Settings
 from ..errors import InvalidInputError, NotFoundError
@@ -28,31 +26,17 @@ from . import blocks
 from .blocks import FEEDBACK_DOWN, FEEDBACK_UP, SlackMessage
 from .conversation import is_small_talk, mentions, parse_command, plain_text, thread_history
 from .credentials import SlackCredentials
+from .delivery import SlackPoster, Target
 from .guards import AccessPolicy, RateLimiter
 from .store import AnswerRecord, Origin, SlackStore, utc_now
 
 log = logging.getLogger(__name__)
 
 _ANSWERED_SUBTYPES = (None, "thread_broadcast", "file_share")
-_REPLIES_PAGE = 200
-_REPLIES_MAX = 1000
 
 
 def new_request_id() -> str:
     return "slk-" + uuid.uuid4().hex[:12]
-
-
-@dataclass
-class Target:
-    """Where a question came from and where its answer goes."""
-
-    team_id: str | None
-    channel_id: str
-    user_id: str
-    origin: Origin
-    message_ts: str | None  # the question's own message (None for slash commands)
-    thread_ts: str | None  # the thread to answer in (None: top level of a direct message)
-    request_id: str
 
 
 class SlackBot:
@@ -82,6 +66,7 @@ class SlackBot:
             timeout=int(self.settings.api_timeout),
             logger=logging.getLogger("assistant.slack.web"),
         )
+        self.poster = SlackPoster(self.client, self.settings.reaction)
         self._executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="slack-answer")
         self.app = App(
             name="policy-assistant",
@@ -181,15 +166,15 @@ class SlackBot:
                 "%s: not answering in %s (%s not allowed)", target.request_id, target.channel_id, verdict
             )
             if origin == "mention":
-                self._tell(target, blocks.not_enabled_message("this channel"))
+                self.poster.tell(target, blocks.not_enabled_message("this channel"))
             return
         if origin == "mention":
             self.store.join_thread(target.channel_id, thread_ts or event["ts"])
         question = plain_text(event.get("text", ""), context.bot_user_id)
         if not question:
-            self._tell(target, blocks.help_message(self.settings.command))
+            self.poster.tell(target, blocks.help_message(self.settings.command))
             return
-        if not self._within_rate_limit(target, lambda message: self._tell(target, message)):
+        if not self._within_rate_limit(target, lambda message: self.poster.tell(target, message)):
             return
         log.info(
             "%s: %s question from %s in %s (thread %s)",
@@ -212,8 +197,8 @@ class SlackBot:
 
     def _answer_in_conversation(self, target: Target, question: str, context: Any) -> None:
         """React, post "looking…", answer, then replace "looking…" with the answer (or an apology)."""
-        reacted = self._react(target, "add")
-        placeholder = self._post(target, blocks.thinking_message())
+        reacted = self.poster.react(target, "add")
+        placeholder = self.poster.post(target, blocks.thinking_message())
         record: AnswerRecord | None = None
         try:
             history = self._history(target, context)
@@ -226,14 +211,14 @@ class SlackBot:
             log.exception("%s: answering failed", target.request_id)
             messages = [blocks.apology_message(target.request_id)]
         try:
-            shown = self._deliver(target, placeholder, messages)
+            shown = self.poster.deliver(target, placeholder, messages)
             if record is not None:
                 self.store.link_messages(record.id, target.channel_id, shown)
         except Exception:
             log.exception("%s: delivering the answer failed", target.request_id)
-            self._deliver(target, placeholder, [blocks.apology_message(target.request_id)], quiet=True)
+            self.poster.deliver(target, placeholder, [blocks.apology_message(target.request_id)], quiet=True)
         if reacted:
-            self._react(target, "remove")
+            self.poster.react(target, "remove")
 
     # --- slash command ----------------------------------------------------------------------------------
 
@@ -339,7 +324,7 @@ class SlackBot:
             return []
         if target.thread_ts and target.thread_ts != target.message_ts:
             return thread_history(
-                self._thread_messages(target),
+                self.poster.thread_messages(target),
                 before_ts=target.message_ts or target.thread_ts,
                 bot_user_id=context.bot_user_id,
                 bot_id=context.bot_id,
@@ -360,23 +345,6 @@ class SlackBot:
                     ]
             return turns[-limit:]
         return []
-
-    def _thread_messages(self, target: Target) -> list[dict[str, Any]]:
-        messages: list[dict[str, Any]] = []
-        cursor: str | None = None
-        try:
-            while len(messages) < _REPLIES_MAX:
-                page = self.client.conversations_replies(
-                    channel=target.channel_id, ts=target.thread_ts, limit=_REPLIES_PAGE, cursor=cursor
-                )
-                messages += page.get("messages", [])
-                cursor = (page.get("response_metadata") or {}).get("next_cursor")
-                if not cursor:
-                    break
-        except SlackApiError as exc:
-            # Answer without history rather than not at all (e.g. a missing *:history scope).
-            log.warning("%s: could not read the thread: %s", target.request_id, exc.response.get("error"))
-        return messages
 
     def _answer_text(self, channel_id: str, ts: str) -> tuple[str, int] | None:
         """The full answer a bot message in this channel shows, and which part of it the message is."""
@@ -409,71 +377,6 @@ class SlackBot:
             fallback_backend=FALLBACK_BACKEND,
             asked_by=asked_by,
         )
-
-    def _react(self, target: Target, how: str) -> bool:
-        if not self.settings.reaction or not target.message_ts:
-            return False
-        method = self.client.reactions_add if how == "add" else self.client.reactions_remove
-        try:
-            method(channel=target.channel_id, timestamp=target.message_ts, name=self.settings.reaction)
-            return True
-        except SlackApiError as exc:
-            log.warning("%s: reactions.%s failed: %s", target.request_id, how, exc.response.get("error"))
-            return False
-
-    def _post(self, target: Target, message: SlackMessage) -> str | None:
-        try:
-            response = self.client.chat_postMessage(
-                channel=target.channel_id,
-                thread_ts=target.thread_ts,
-                text=message.text,
-                blocks=message.blocks,
-                unfurl_links=False,
-                unfurl_media=False,
-            )
-        except SlackApiError as exc:
-            log.warning("%s: chat.postMessage failed: %s", target.request_id, exc.response.get("error"))
-            return None
-        return str(response.get("ts"))
-
-    def _tell(self, target: Target, message: SlackMessage) -> None:
-        """A note only the asking user sees (in the thread when there is one)."""
-        try:
-            self.client.chat_postEphemeral(
-                channel=target.channel_id,
-                user=target.user_id,
-                thread_ts=target.thread_ts,
-                text=message.text,
-                blocks=message.blocks,
-            )
-        except SlackApiError as exc:
-            log.warning("%s: chat.postEphemeral failed: %s", target.request_id, exc.response.get("error"))
-
-    def _deliver(
-        self, target: Target, placeholder: str | None, messages: list[SlackMessage], *, quiet: bool = False
-    ) -> list[str]:
-        """Show the messages: the first replaces the placeholder, the rest follow it. Returns their ts."""
-        shown: list[str] = []
-        for index, message in enumerate(messages):
-            ts: str | None = None
-            if index == 0 and placeholder:
-                try:
-                    self.client.chat_update(
-                        channel=target.channel_id, ts=placeholder, text=message.text, blocks=message.blocks
-                    )
-                    ts = placeholder
-                except SlackApiError as exc:
-                    if quiet:
-                        return shown
-                    log.warning("%s: chat.update failed: %s", target.request_id, exc.response.get("error"))
-            if ts is None:
-                ts = self._post(target, message)
-            if ts is None:
-                if quiet:
-                    return shown
-                raise RuntimeError("Slack refused the answer message")
-            shown.append(ts)
-        return shown
 
 
 def _ack_args(message: SlackMessage) -> dict[str, Any]:
