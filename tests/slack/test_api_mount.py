@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 import httpx
 import pytest
@@ -10,9 +11,11 @@ import pytest
 from assistant.api.app import create_app
 from assistant.config import ApiKeySettings
 from assistant.errors import ConfigError
+from assistant.slack.store import SlackStore
 from tests.slack.conftest import ServerThread, slack_settings
 from tests.slack.fake_slack import BOT_TOKEN, BOT_USER, SIGNING_SECRET, SlackSender, mention
-from tests.slack.test_bot_http import CHANNEL, Q2027, answered, texts
+from tests.slack.test_bot_http import CHANNEL, Q2027, answered, buttons, texts
+from tests.support import free_port
 
 
 def test_the_service_mounts_the_bot_behind_its_own_api_keys_and_middleware(
@@ -22,9 +25,11 @@ def test_the_service_mounts_the_bot_behind_its_own_api_keys_and_middleware(
     monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
     settings = slack_settings(corpus_assistant.settings, fake_slack, tmp_path / "slack.sqlite3")
     key = ApiKeySettings(name="ops", sha256=hashlib.sha256(b"sk-test").hexdigest())
-    settings = settings.model_copy(update={"server": settings.server.model_copy(update={"api_keys": [key]})})
+    port = free_port()
+    server_settings = {"api_keys": [key], "public_url": f"http://127.0.0.1:{port}"}
+    settings = settings.model_copy(update={"server": settings.server.model_copy(update=server_settings)})
     app = create_app(settings, corpus_assistant)
-    with ServerThread(app) as server:
+    with ServerThread(app, port) as server:
         # The API itself wants a key; Slack cannot send one and is verified by its signature instead.
         assert httpx.get(f"{server.url}/v1/documents", timeout=30).status_code == 401
         sender = SlackSender(f"{server.url}/slack/events")
@@ -36,6 +41,18 @@ def test_the_service_mounts_the_bot_behind_its_own_api_keys_and_middleware(
         assert response.status_code == 200 and response.headers.get("x-request-id")
         update = answered(fake_slack, question)
         assert "70%" in texts(update.args["blocks"])[0]
+
+        # Each source links to the service's own passage route, which shows the quoted sentence.
+        store = SlackStore(tmp_path / "slack.sqlite3")  # the bot's store, opened as another process would
+        record = store.answer(buttons(update.args["blocks"])[0]["value"])
+        store.close()
+        sources = [t for t in texts(update.args["blocks"]) if t.startswith("*[")]
+        for text, citation in zip(sources, record.answer.citations, strict=True):
+            link = re.search(r"<(http[^|>]+)\|", text).group(1)
+            assert link.startswith(f"http://127.0.0.1:{port}/v1/passages/")
+            view = httpx.get(link, headers={"authorization": "Bearer sk-test"}, timeout=30)
+            assert view.status_code == 200, view.text
+            assert view.json()["highlighted"] == citation.quote
 
 
 def test_without_a_bot_token_there_is_no_slack_route(corpus_assistant, monkeypatch):
