@@ -37,6 +37,15 @@ class EmbeddingSettings(Section):
         description="'default' (packaged all-MiniLM-L6-v2), a sentence-transformers model name, or a local path.",
     )
     device: str = Field("cpu", description="torch device for the embedding model.")
+    backend: Literal["onnx", "torch"] = Field(
+        "onnx",
+        description="'onnx': the model exported once (cached in onnx_cache) and run by ONNX Runtime on the CPU, "
+        "same vectors as sentence-transformers to ~1e-7 and 2-4x faster (BENCHMARKS.md); 'torch': "
+        "sentence-transformers on PyTorch (needed for a GPU device or an unusual model).",
+    )
+    onnx_cache: Path | None = Field(
+        None, description="Where ONNX exports are kept (default: ~/.cache/policy-assistant/onnx)."
+    )
     batch_size: int = Field(16, ge=1, le=4096, description="Texts per encode batch (16 was fastest on CPU).")
     query_cache_size: int = Field(1024, ge=0, description="Query embeddings kept in an LRU cache.")
     sentence_cache_size: int = Field(

@@ -128,14 +128,21 @@ def ingest_ours(
 
 
 class BareEncoder:
-    """The same model in a plain SentenceTransformer, encoding texts with nothing around it."""
+    """The same model with nothing around it: in a plain SentenceTransformer (the ceiling as tutorials
+    run the model) and, when the assistant runs it on another runtime (onnx), in that runtime alone."""
 
     def __init__(self, settings: Settings) -> None:
         from sentence_transformers import SentenceTransformer
 
         target, _ = resolve_model(settings.embedding.model)
         self.batch_size = settings.embedding.batch_size
+        self.backend = settings.embedding.backend
         self.model = SentenceTransformer(target, device=settings.embedding.device)
+        self.runtime: Any = None
+        if self.backend == "onnx":
+            from ..index.onnx_encoder import OnnxEncoder
+
+            self.runtime = OnnxEncoder.load(target, settings.embedding.onnx_cache)
 
     def encode(self, texts: Sequence[str]) -> tuple[float, Any]:
         """Seconds to encode `texts` in one `encode` call (it sorts by length and loops over batches)."""
@@ -149,9 +156,21 @@ class BareEncoder:
         )
         return time.perf_counter() - started, vectors
 
-    def encode_query(self, text: str) -> tuple[float, Any]:
+    def encode_runtime(self, texts: Sequence[str]) -> float | None:
+        """Seconds to encode `texts` with the assistant's runtime alone (None when it is sentence-transformers)."""
+        if self.runtime is None:
+            return None
         started = time.perf_counter()
-        vector = self.model.encode(text, normalize_embeddings=True, convert_to_numpy=True)
+        self.runtime.encode(list(texts), self.batch_size)
+        return time.perf_counter() - started
+
+    def encode_query(self, text: str) -> tuple[float, Any]:
+        """One query on the assistant's runtime, with nothing around it."""
+        started = time.perf_counter()
+        if self.runtime is not None:
+            vector = self.runtime.encode([text], 1)[0]
+        else:
+            vector = self.model.encode(text, normalize_embeddings=True, convert_to_numpy=True)
         return time.perf_counter() - started, vector
 
 

@@ -8,7 +8,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -72,13 +72,45 @@ class LRUCache:
 EncodeObserver = Callable[[Sequence[str], float], None]
 
 
+class Encoder(Protocol):
+    """What the embedder needs from a model runtime: normalised vectors for texts, and the model's facts."""
+
+    dimension: int
+    max_seq_length: int
+    tokenizer_json: str
+
+    def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray: ...
+
+
+class TorchEncoder:
+    """The model in sentence-transformers on PyTorch."""
+
+    def __init__(self, target: str, device: str) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self.model = SentenceTransformer(target, device=device)
+        getter = getattr(self.model, "get_embedding_dimension", None)
+        self.dimension = int((getter or self.model.get_sentence_embedding_dimension)())
+        self.max_seq_length = int(self.model.max_seq_length)
+        self.tokenizer_json = self.model.tokenizer.backend_tokenizer.to_str()
+
+    def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
+        return self.model.encode(
+            list(texts),
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+
+
 class Embedder:
     """Encodes texts into normalised vectors; counts tokens the way the model will see them."""
 
     def __init__(self, settings: EmbeddingSettings) -> None:
         self.settings = settings
         self._load_target, self.name = resolve_model(settings.model)
-        self._model: Any = None
+        self._model: Encoder | None = None
         self._tokenizer: Any = None
         self._special_tokens = 0
         self._load_lock = threading.Lock()
@@ -95,11 +127,12 @@ class Embedder:
         return self._model is not None
 
     @property
-    def model(self) -> Any:
+    def model(self) -> Encoder:
         if self._model is None:
             with self._load_lock:
                 if self._model is None:
                     self._load()
+        assert self._model is not None
         return self._model
 
     def _load(self) -> None:
@@ -107,31 +140,37 @@ class Embedder:
             # A local folder needs no hub; make sure nothing tries to reach one.
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        from sentence_transformers import SentenceTransformer
-
         try:
-            model = SentenceTransformer(self._load_target, device=self.settings.device)
-        except Exception as exc:  # sentence-transformers raises many kinds
+            model = self._open_encoder()
+        except ConfigError:
+            raise
+        except Exception as exc:  # sentence-transformers and onnxruntime raise many kinds
             raise ConfigError(f"cannot load embedding model {self.settings.model!r}: {exc}") from exc
-        tokenizer = model.tokenizer.backend_tokenizer
         from tokenizers import Tokenizer
 
-        counter = Tokenizer.from_str(tokenizer.to_str())
+        counter = Tokenizer.from_str(model.tokenizer_json)
         counter.no_truncation()
         counter.no_padding()
         self._tokenizer = counter
         self._special_tokens = len(counter.encode("", add_special_tokens=True).ids)
         self._model = model
 
+    def _open_encoder(self) -> Encoder:
+        if self.settings.backend == "onnx":
+            if self.settings.device != "cpu":
+                raise ConfigError("the onnx embedding backend runs on the CPU; set embedding.device: cpu")
+            from .onnx_encoder import OnnxEncoder
+
+            return OnnxEncoder.load(self._load_target, self.settings.onnx_cache)
+        return TorchEncoder(self._load_target, self.settings.device)
+
     @property
     def dimension(self) -> int:
-        model = self.model
-        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
-        return int(getter())
+        return self.model.dimension
 
     @property
     def max_seq_length(self) -> int:
-        return int(self.model.max_seq_length)
+        return self.model.max_seq_length
 
     @property
     def special_tokens(self) -> int:
@@ -158,13 +197,7 @@ class Embedder:
         model = self.model
         with self._encode_lock:
             started = time.perf_counter()
-            vectors = model.encode(
-                list(texts),
-                batch_size=batch_size or self.settings.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
+            vectors = model.encode(texts, batch_size or self.settings.batch_size)
             seconds = time.perf_counter() - started
         for observer in list(self.observers):
             observer(texts, seconds)
