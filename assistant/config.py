@@ -120,7 +120,7 @@ class RetrievalSettings(Section):
 class ExtractiveSettings(Section):
     max_sentences: int = Field(3, ge=1, le=20, description="Most sentences in an extractive answer.")
     relative_cutoff: float = Field(
-        0.8, ge=0, le=1, description="Extra sentences must score at least this share of the best one."
+        0.9, ge=0, le=1, description="Extra sentences must score at least this share of the best one."
     )
     redundancy: float = Field(
         0.8, ge=0, le=1, description="Skip a sentence this similar to one already chosen."
@@ -135,6 +135,13 @@ class EvidenceSettings(Section):
     sentences_per_passage: int = Field(40, ge=1, description="Sentences scored per passage at most.")
     sentence_context: bool = Field(
         True, description="Embed each sentence with its section's heading path in front of it."
+    )
+    year_mismatch_penalty: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="Share taken off a sentence's score when the question asks about a year and the sentence "
+        "names only other years.",
     )
 
 

@@ -7,6 +7,7 @@ extractive backend composes its answer from the ranked sentences.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -63,6 +64,23 @@ def with_list_items(text: str, spans: list[tuple[int, int]], max_chars: int = 70
     return out
 
 
+_YEAR = re.compile(r"(?<![\w.,])(?:19|20)\d{2}(?![\w%])")
+
+
+def years(text: str) -> set[str]:
+    """Four-digit years (1900-2099) mentioned in the text."""
+    return set(_YEAR.findall(text))
+
+
+def year_mismatch(question_years: set[str], sentence: str) -> bool:
+    """True when the question asks about a year and the sentence names years, none of them the one asked:
+    a 2030 target does not answer a question about 2027, nor a 2035 goal one about 2040."""
+    if not question_years:
+        return False
+    mentioned = years(sentence)
+    return bool(mentioned) and not mentioned & question_years
+
+
 def is_substantive(sentence: str) -> bool:
     """False for headings, list markers and other fragments that cannot answer anything on their own."""
     if has_cjk(sentence):
@@ -115,6 +133,7 @@ class EvidenceScorer:
         s = self.settings
         total_weight = s.semantic_weight + s.lexical_weight + s.passage_weight or 1.0
         n_passages = max(1, len(passages))
+        asked_years = years(question)
         out: list[SentenceEvidence] = []
         for (p_index, start, end, text), vector, sim, s_terms in zip(
             candidates, vectors, semantic, sentence_terms, strict=True
@@ -126,6 +145,8 @@ class EvidenceScorer:
                 + s.lexical_weight * lexical
                 + s.passage_weight * prior
             ) / total_weight
+            if year_mismatch(asked_years, text):
+                combined *= 1.0 - s.year_mismatch_penalty
             out.append(SentenceEvidence(p_index, start, end, text, float(sim), lexical, combined, vector))
         out.sort(key=lambda e: (-e.score, e.passage, e.start))
         return Evidence(out)

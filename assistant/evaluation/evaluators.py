@@ -206,6 +206,7 @@ def summarise(records: Sequence[dict[str, Any]]) -> dict[str, float]:
             out.update(abstention.as_dict())
         else:
             out["false_refusal_rate"] = abstention.false_refusal_rate
+            out["decision_accuracy"] = abstention.accuracy
         out["abstained"] = mean(1.0 if r["abstained"] else 0.0 for r in done)
     for stage in STAGES:
         values = [r["timings"].get(stage, 0.0) for r in done if r.get("timings")]

@@ -216,7 +216,7 @@ def plot_tag_bars(by_tag: dict[str, dict[str, float]], path: Path, names: Sequen
     if plt is None or not by_tag:
         return False
     tags = list(by_tag)
-    fig, ax = plt.subplots(figsize=(max(6.4, 0.55 * len(tags) * len(names) / 2), 4.2))
+    fig, ax = plt.subplots(figsize=(min(14.0, max(6.4, 0.3 * len(tags) * len(names) / 2)), 4.2))
     width = 0.8 / len(names)
     for i, name in enumerate(names):
         values = [by_tag[t].get(name, 0.0) for t in tags]

@@ -1,0 +1,18 @@
+"""The evidence scorer's year check: a sentence about another year does not answer a question about one."""
+
+from assistant.answer.evidence import year_mismatch, years
+
+
+def test_years_are_four_digit_years_only():
+    assert years("By 2027 above 70%, by 2030 above 90%; Article 2031a.") == {"2027", "2030"}
+    assert years("No. 11 of 2025-08-21, 12,000 euros, 1.2030, 20300") == {"2025"}
+
+
+def test_a_sentence_naming_only_other_years_is_a_mismatch():
+    asked = years("What adoption rate is targeted for 2027?")
+    assert year_mismatch(asked, "By 2030 the adoption rate is to exceed 90%.")
+    assert not year_mismatch(asked, "By 2027 the rate is to exceed 70%, and by 2030 90%.")
+    assert not year_mismatch(
+        asked, "The adoption rate of intelligent terminals is to exceed 70%."
+    )  # no year named
+    assert not year_mismatch(set(), "By 2030 the adoption rate is to exceed 90%.")  # no year asked
