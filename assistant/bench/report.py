@@ -269,7 +269,7 @@ def _ingest_section(results: dict[str, Any]) -> list[str]:
 
 _PATHS = (
     ("bare_total", "bare query embedding + bare Chroma query"),
-    ("bare_embed", "  bare query embedding"),
+    ("bare_embed", "  bare query embedding (same runtime)"),
     ("bare_chroma", "  bare Chroma query"),
     ("retrieve", "our retrieval (hybrid)"),
     ("stage_embed_query", "  query embedding"),

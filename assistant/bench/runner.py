@@ -52,7 +52,7 @@ class BenchConfig:
             "max_docs": 3,
             "questions": 3,
             "repeats": 1,
-            "sizes": (60, 400),
+            "sizes": (20, 300),
             "concurrency": (1, 4),
             "http_requests": 8,
             "http_seconds": 30.0,
@@ -167,7 +167,11 @@ def _ingest_phase(
                     break
             elif name == "limit" and measure:
                 row["limit"], _ = bare.encode(texts)
-                say(f"  repeat {r + 1}: bare encode {row['limit']:.1f} s")
+                row["limit_runtime"] = bare.encode_runtime(texts)
+                runtime = (
+                    f", bare {bare.backend} {row['limit_runtime']:.1f} s" if row["limit_runtime"] else ""
+                )
+                say(f"  repeat {r + 1}: bare SentenceTransformer.encode {row['limit']:.1f} s{runtime}")
             elif name == "baseline" and baseline is not None:
                 row["baseline"], store = baseline.ingest(corpus, workdir / f"baseline-{r}")
                 say(
@@ -227,13 +231,25 @@ def _ingest_figures(
     limits = [(row["limit"], row["ours"]) for row in rows if "limit" in row]
     if limits:
         out["limit"] = {
+            "runtime": "sentence-transformers",
             "seconds": figure([s for s, _ in limits], "s"),
             "chunks_per_second": figure([len(texts) / s for s, _ in limits], "chunk/s"),
             "tokens_per_second": figure([ours_tokens / s for s, _ in limits], "token/s", 0),
             "batch_size": bare.batch_size,
         }
         # Throughput fraction = limit time / our time, taken within each repeat (side by side).
-        out["ours_vs_limit"] = figure([s / o.seconds for s, o in limits], "", 3)
+        out["ours_vs_st_limit"] = figure([s / o.seconds for s, o in limits], "", 3)
+        out["ours_vs_limit"] = out["ours_vs_st_limit"]
+        runtime = [(row["limit_runtime"], row["ours"]) for row in rows if row.get("limit_runtime")]
+        if runtime:
+            out["limit_runtime"] = {
+                "backend": bare.backend,
+                "seconds": figure([s for s, _ in runtime], "s"),
+                "chunks_per_second": figure([len(texts) / s for s, _ in runtime], "chunk/s"),
+                "tokens_per_second": figure([ours_tokens / s for s, _ in runtime], "token/s", 0),
+            }
+            # The ceiling for our ingest is the runtime it actually uses.
+            out["ours_vs_limit"] = figure([s / o.seconds for s, o in runtime], "", 3)
     baselines = [(row["baseline"], row["ours"]) for row in rows if "baseline" in row]
     if baselines:
         first = baselines[0][0]
