@@ -129,8 +129,8 @@ class ExtractiveSettings(Section):
 
 
 class EvidenceSettings(Section):
-    semantic_weight: float = Field(0.6, ge=0, description="Weight of question-sentence cosine similarity.")
-    lexical_weight: float = Field(0.4, ge=0, description="Weight of IDF-weighted question-term coverage.")
+    semantic_weight: float = Field(0.5, ge=0, description="Weight of question-sentence cosine similarity.")
+    lexical_weight: float = Field(0.5, ge=0, description="Weight of IDF-weighted question-term coverage.")
     passage_weight: float = Field(0.1, ge=0, description="Weight of the passage's retrieval rank.")
     sentences_per_passage: int = Field(40, ge=1, description="Sentences scored per passage at most.")
     sentence_context: bool = Field(
@@ -168,7 +168,7 @@ class AnswerSettings(Section):
 
     backend: str = Field("extractive", description="Answer backend, by registered name.")
     abstain_threshold: float = Field(
-        0.5,
+        0.46,
         ge=0,
         le=1,
         description="Below this evidence score the assistant abstains without calling the backend. "
