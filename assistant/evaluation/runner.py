@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..answer.backends.base import available_backends
 from ..errors import AssistantError, ConfigError
 from .dataset import Dataset, EvalCase
 from .evaluators import DEFAULT_KS, AnswerEvaluator, Gold, RetrievalEvaluator, summarise, summarise_by_tag
@@ -84,9 +85,14 @@ class Evaluation:
         self.dataset = dataset
         settings = assistant.settings
         self.variants = list(variants or [Variant(settings.retrieval.mode, settings.answer.backend)])
+        known = available_backends()
         for variant in self.variants:
             if variant.mode not in MODES:
                 raise ConfigError(f"unknown retrieval mode {variant.mode!r}; use {', '.join(MODES)}")
+            if variant.backend not in known:  # fail before any question, not once per question
+                raise ConfigError(
+                    f"unknown answer backend {variant.backend!r}; available: {', '.join(known)}"
+                )
         self.retrieval = RetrievalEvaluator(ks)
         self.answers = AnswerEvaluator(
             judge or OverlapJudge(assistant.embedder, settings.retrieval.bm25.stemmer)

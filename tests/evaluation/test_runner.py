@@ -5,6 +5,7 @@ import json
 import pytest
 
 from assistant.answer.backends.base import register_backend, unregister_backend
+from assistant.errors import ConfigError
 from assistant.evaluation.compare import metric_deltas, worse_questions
 from assistant.evaluation.dataset import load_jsonl_dataset
 from assistant.evaluation.judges import LLMJudge
@@ -154,6 +155,10 @@ def test_variants_compare_modes_and_any_registered_backend(small_assistant, smal
         unregister_backend("inventing")
     metrics = result.metrics
     assert set(metrics) == {v.name for v in variants}
+    with pytest.raises(ConfigError, match="unknown answer backend 'nope'"):
+        Evaluation(small_assistant, data, variants=[Variant("hybrid", "nope")])
+    with pytest.raises(ConfigError, match="unknown retrieval mode"):
+        Evaluation(small_assistant, data, variants=[Variant("sparse", "extractive")])
     assert metrics["bm25/inventing"].get("token_f1", 0) < metrics["bm25/extractive"]["token_f1"]
     assert metrics["bm25/inventing"].get("faithfulness", 0.0) < metrics["bm25/extractive"]["faithfulness"]
 
