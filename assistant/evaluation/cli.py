@@ -491,7 +491,8 @@ def calibrate_command(
     current = min(rows, key=lambda r: abs(r["threshold"] - base.answer.abstain_threshold))
     folder = RunFolder.create(runs_dir, "calibrate-" + "+".join(runs))
     _write_calibration(folder, runs, rows, best, base)
-    columns = [c for c in rows[0] if c != "threshold"]
+    # The terminal shows F1 and false refusals; the reports keep precision and recall too.
+    columns = [c for c in rows[0] if c.endswith(("abstention_f1", "false_refusal_rate"))]
     table = [["threshold", *columns]]
     shown = {round(t * 20) / 20 for t in default_thresholds(0.05)} | {best["threshold"], current["threshold"]}
     for row in rows:
