@@ -104,9 +104,17 @@ def markdown_table(rows: list[list[str]]) -> str:
     return "\n".join([line(rows[0]), "| " + " | ".join(align) + " |", *(line(r) for r in rows[1:])])
 
 
-def html_table(rows: list[list[str]]) -> str:
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in rows[0])
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows[1:])
+def html_table(rows: list[list[str]], text_columns: Sequence[int] = (0,)) -> str:
+    """An HTML table; numbers align right, the `text_columns` left."""
+
+    def cell(tag: str, index: int, value: str) -> str:
+        align = ' class="text"' if index in text_columns else ""
+        return f"<{tag}{align}>{html.escape(value)}</{tag}>"
+
+    head = "".join(cell("th", i, c) for i, c in enumerate(rows[0]))
+    body = "".join(
+        "<tr>" + "".join(cell("td", i, c) for i, c in enumerate(row)) + "</tr>" for row in rows[1:]
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -284,7 +292,7 @@ _CSS = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 75rem; color: #222; }
 table { border-collapse: collapse; margin: 1rem 0; font-size: 0.9rem; }
 th, td { border: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: right; vertical-align: top; }
-th:first-child, td:first-child, td:nth-child(2), td:last-child { text-align: left; }
+th.text, td.text { text-align: left; }
 img { max-width: 100%; margin: 0.5rem 0; }
 code { background: #f4f4f4; padding: 0 0.2rem; }
 """
@@ -307,9 +315,9 @@ class ReportDocument:
         self.md += [text, ""]
         self.html.append(f"<p>{html.escape(text)}</p>")
 
-    def table(self, rows: list[list[str]]) -> None:
+    def table(self, rows: list[list[str]], text_columns: Sequence[int] = (0,)) -> None:
         self.md += [markdown_table(rows), ""]
-        self.html.append(html_table(rows))
+        self.html.append(html_table(rows, text_columns))
 
     def image(self, path: Path, caption: str) -> None:
         relative = path.relative_to(self.folder).as_posix()
@@ -357,7 +365,7 @@ def write_answer_report(folder: Path, results: dict[str, Any]) -> None:
         doc.image(plots / "latency.png", "Latency histogram")
     for variant, records in results["records"].items():
         doc.heading(f"Questions — {variant} (weakest first)")
-        doc.table(question_rows(records))
+        doc.table(question_rows(records), text_columns=(0, 1, 2, 5))
     doc.write()
 
 
