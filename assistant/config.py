@@ -168,7 +168,7 @@ class AnswerSettings(Section):
 
     backend: str = Field("extractive", description="Answer backend, by registered name.")
     abstain_threshold: float = Field(
-        0.46,
+        0.45,
         ge=0,
         le=1,
         description="Below this evidence score the assistant abstains without calling the backend. "

@@ -81,6 +81,15 @@ def year_mismatch(question_years: set[str], sentence: str) -> bool:
     return bool(mentioned) and not mentioned & question_years
 
 
+_HEADING_LINE = re.compile(r"^\s*#{1,6}\s")
+
+
+def is_heading_line(sentence: str) -> bool:
+    """A Markdown heading kept in a passage's text: it names a section (already in the heading path that is
+    embedded with each sentence) and answers nothing itself."""
+    return bool(_HEADING_LINE.match(sentence))
+
+
 def is_substantive(sentence: str) -> bool:
     """False for headings, list markers and other fragments that cannot answer anything on their own."""
     if has_cjk(sentence):
@@ -170,7 +179,7 @@ class EvidenceScorer:
             for local_start, local_end in spans:
                 text = passage.text[local_start:local_end]
                 key = (passage.doc_id, passage.start + local_start)
-                if key in seen or not is_substantive(text):
+                if key in seen or not is_substantive(text) or is_heading_line(text):
                     continue
                 seen.add(key)
                 out.append((p_index, passage.start + local_start, passage.start + local_end, text))

@@ -1,6 +1,6 @@
-"""The evidence scorer's year check: a sentence about another year does not answer a question about one."""
+"""Evidence rules: a sentence about another year does not answer a question about one; a heading answers nothing."""
 
-from assistant.answer.evidence import year_mismatch, years
+from assistant.answer.evidence import is_heading_line, year_mismatch, years
 
 
 def test_years_are_four_digit_years_only():
@@ -16,3 +16,10 @@ def test_a_sentence_naming_only_other_years_is_a_mismatch():
         asked, "The adoption rate of intelligent terminals is to exceed 70%."
     )  # no year named
     assert not year_mismatch(set(), "By 2030 the adoption rate is to exceed 90%.")  # no year asked
+
+
+def test_markdown_headings_are_not_answer_candidates():
+    assert is_heading_line("## AI Safety Governance Framework, Version 2.0 (September 2025)")
+    assert is_heading_line("  # Title")
+    assert not is_heading_line("#hashtag campaigns are not headings")
+    assert not is_heading_line("Article 5 prohibits # of practices")
