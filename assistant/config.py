@@ -40,8 +40,8 @@ class EmbeddingSettings(Section):
     backend: Literal["onnx", "torch"] = Field(
         "onnx",
         description="'onnx': the model exported once (cached in onnx_cache) and run by ONNX Runtime on the CPU, "
-        "same vectors as sentence-transformers to ~1e-7 and 2-4x faster (BENCHMARKS.md); 'torch': "
-        "sentence-transformers on PyTorch (needed for a GPU device or an unusual model).",
+        "same vectors as sentence-transformers to ~1e-7 and faster (1.4x on a quiet 2-core machine, more under "
+        "load; BENCHMARKS.md); 'torch': sentence-transformers on PyTorch (for a GPU or an unusual model).",
     )
     onnx_cache: Path | None = Field(
         None, description="Where ONNX exports are kept (default: ~/.cache/policy-assistant/onnx)."
@@ -204,6 +204,12 @@ class IngestSettings(Section):
         description="File types picked up when a folder is ingested.",
     )
     max_file_mb: float = Field(50, gt=0, description="Larger files are reported and skipped.")
+    sentence_vectors: bool = Field(
+        False,
+        description="Also embed, at ingest, every sentence the extractive answerer and the citation check will "
+        "embed, so that a first answer needs no model work beyond the question (about 2.5x the ingest time; "
+        "BENCHMARKS.md).",
+    )
 
 
 class SlackRateLimitSettings(Section):

@@ -35,6 +35,9 @@ def _ints(value: str, name: str) -> tuple[int, ...]:
 @click.option("--sizes", help="Index sizes in chunks for the query benchmark (default 1000,10000,100000).")
 @click.option("--only", help="Run only these phases: ingest, query, http (comma-separated).")
 @click.option("--no-baseline", is_flag=True, help="Skip the LangChain baseline (needs the bench extra).")
+@click.option(
+    "--no-sentence-vectors", is_flag=True, help="Skip the extra ingest with ingest.sentence_vectors on."
+)
 @click.option("--concurrency", help="HTTP client concurrencies (default 1,8,32).")
 @click.option("--http-requests", type=click.IntRange(1), help="Requests per concurrency level (default 160).")
 @click.option(
@@ -59,6 +62,7 @@ def bench(
     sizes: str | None,
     only: str | None,
     no_baseline: bool,
+    no_sentence_vectors: bool,
     concurrency: str | None,
     http_requests: int | None,
     http_seconds: float | None,
@@ -92,6 +96,7 @@ def bench(
             raise click.BadParameter(f"phases are {', '.join(PHASES)}; got {only!r}", param_hint="--only")
         overrides["phases"] = phases
     overrides["baseline"] = not no_baseline
+    overrides["sentence_vectors"] = not no_sentence_vectors
     overrides["keep"] = keep
     overrides["server_options"] = obj.global_options()
     source = corpus or DEFAULT_CORPUS

@@ -40,6 +40,7 @@ def drop_index(assistant: Assistant) -> None:
     if assistant.settings.store.mode == "http":
         assistant.index.store.drop()
     assistant.close()
+    assistant.index.close()  # also detaches its sentence vectors from the shared embedder
     shutil.rmtree(assistant.settings.data_dir, ignore_errors=True)
 
 

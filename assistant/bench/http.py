@@ -221,7 +221,12 @@ def http_phase(
     options = [*config.server_options, "--data-dir", str(data_dir)]
     # Every request embeds its question (as a new question would); passages' sentence vectors stay cached,
     # as they are in a server that has been answering for a while (the warm-up pass fills that cache).
-    env = {"ASSISTANT_LOG_LEVEL": "WARNING", "ASSISTANT_EMBEDDING__QUERY_CACHE_SIZE": "0"}
+    env = {
+        "ASSISTANT_LOG_LEVEL": "WARNING",
+        "ASSISTANT_EMBEDDING__QUERY_CACHE_SIZE": "0",
+        # One load generator is one client address: a per-client rate limit would measure the limiter.
+        "ASSISTANT_SERVER__RATE_LIMIT": "off",
+    }
     if settings.store.mode == "http":
         env["ASSISTANT_STORE__COLLECTION"] = collection
     startups: list[float] = []

@@ -162,6 +162,10 @@ def _num(value: float) -> str:
     return f"{value:.3g}"
 
 
+def _mib(probe: dict[str, Any] | None, key: str) -> str:
+    return f"{probe[key]:,} MiB" if probe and key in probe else ""
+
+
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
@@ -190,6 +194,7 @@ def render_markdown(results: dict[str, Any]) -> str:
     lines += _targets_section(results)
     lines += _ingest_section(results)
     lines += _query_section(results)
+    lines += _sentence_section(results)
     lines += _http_section(results)
     return "\n".join(lines).rstrip() + "\n"
 
@@ -220,7 +225,6 @@ def _ingest_section(results: dict[str, Any]) -> list[str]:
     columns.append(("bare SentenceTransformer.encode", limit, ours))
     if base:
         columns.append(("LangChain baseline", base, base))
-    last = len(columns) - 1 if base else -1
 
     def row(label: str, key: str, only: tuple[int, ...] | None = None) -> list[str]:
         cells = [
@@ -237,9 +241,21 @@ def _ingest_section(results: dict[str, Any]) -> list[str]:
         row("tokens embedded/s", "tokens_per_second"),
         row("share of time embedding", "embedding_share", (0,)),
         row("time outside embedding", "other_seconds", (0,)),
-        row("peak RSS", "peak_rss_mb", (0, last)),
-        row("RSS growth during ingest", "rss_growth_mb", (0, last)),
     ]
+    memory = ingest.get("memory", {})
+    if memory:
+        probes = [
+            memory.get("ours") if i == 0 else memory.get("baseline") if name == "LangChain baseline" else None
+            for i, (name, _, _) in enumerate(columns)
+        ]
+        rows.append(
+            [
+                "memory with the model loaded (fresh process)",
+                *[fmt(_mib(p, "model_loaded_mb")) for p in probes],
+            ]
+        )
+        rows.append(["peak memory during the ingest", *[fmt(_mib(p, "peak_mb")) for p in probes]])
+        rows.append(["memory the ingest added", *[fmt(_mib(p, "added_mb")) for p in probes]])
     st_ratio = (
         f" (against SentenceTransformer.encode: {fmt(ingest.get('ours_vs_st_limit'))})" if runtime else ""
     )
@@ -332,6 +348,32 @@ def _query_section(results: dict[str, Any]) -> list[str]:
                 "",
             ]
     return out
+
+
+def _sentence_section(results: dict[str, Any]) -> list[str]:
+    sv = results.get("sentence_vectors")
+    if not sv:
+        return []
+    rows = [
+        [
+            "ingest time",
+            fmt(sv.get("ingest_seconds")),
+            f"{fmt(sv.get('ingest_vs_plain'))} × the default ingest",
+        ],
+        ["sentence vectors stored", fmt(sv.get("sentences_stored")), ""],
+        ["retrieval p50", fmt((sv.get("retrieve") or {}).get("p50")), ""],
+        [
+            "full extractive answer p50, cold caches",
+            fmt((sv.get("answer_cold") or {}).get("p50")),
+            f"{fmt(sv.get('answer_vs_retrieve'))} × retrieval",
+        ],
+        ["full extractive answer p50, warm caches", fmt((sv.get("answer_warm") or {}).get("p50")), ""],
+    ]
+    return [
+        "### With `ingest.sentence_vectors: true` (sentence vectors computed at ingest), on the corpus",
+        "",
+        *_table(["", "value", "relative"], rows),
+    ]
 
 
 def _http_section(results: dict[str, Any]) -> list[str]:

@@ -41,6 +41,7 @@ class BenchConfig:
     http_requests: int = 160
     http_seconds: float = 90.0
     server_options: list[str] = field(default_factory=list)  # global CLI options for `assistant serve`
+    sentence_vectors: bool = True  # also measure an ingest with ingest.sentence_vectors on
     keep: bool = False
     smoke: bool = False
 
@@ -147,8 +148,8 @@ def _ingest_phase(
     texts: list[str] = []
     assistant: Assistant | None = None
     for r in range(repeats):
-        order = ["ours", "limit", "baseline"]
-        order = order[r % 3 :] + order[: r % 3]  # repeat 0 starts with ours: the ceiling needs its texts
+        order = ["ours", "limit", "baseline", "sentences"]
+        order = order[r % 4 :] + order[: r % 4]  # repeat 0 starts with ours: the ceiling needs its texts
         row: dict[str, Any] = {}
         store = None
         for name in order:
@@ -177,6 +178,16 @@ def _ingest_phase(
                 say(
                     f"  repeat {r + 1}: LangChain {row['baseline'].seconds:.1f} s ({row['baseline'].chunks} chunks)"
                 )
+            elif name == "sentences" and measure and config.sentence_vectors:
+                with_sentences = settings.model_copy(
+                    update={"ingest": settings.ingest.model_copy(update={"sentence_vectors": True})},
+                    deep=True,
+                )
+                row["sentences"], ahead = ingest_ours(corpus, with_sentences, embedder, workdir / f"sv-{r}")
+                say(f"  repeat {r + 1}: ours with sentence vectors {row['sentences'].seconds:.1f} s")
+                row["sentences_pass"] = ask_questions(ahead, bare, corpus.questions)
+                row["sentences_stored"] = ahead.index.sentences.count() if ahead.index.sentences else 0
+                drop_index(ahead)
         rows.append(row)
         if measure:
             assert assistant is not None
@@ -193,8 +204,27 @@ def _ingest_phase(
     assert assistant is not None
     if measure:
         results["ingest"] = _ingest_figures(rows, texts, embedder, bare)
+        results["ingest"]["memory"] = _memory(config, corpus, workdir, say)
         results["query_corpus"] = _corpus_query_figures(passes, assistant.index.count())
+        if any("sentences" in row for row in rows):
+            results["sentence_vectors"] = _sentence_figures(rows)
     return assistant
+
+
+def _sentence_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The cost (ingest time) and the gain (cold answers) of ingest.sentence_vectors, per repeat."""
+    done = [row for row in rows if "sentences" in row]
+    passes = [row["sentences_pass"] for row in done]
+    answer = summarize(passes)
+    return {
+        "ingest_seconds": figure([row["sentences"].seconds for row in done], "s"),
+        "ingest_vs_plain": figure([row["sentences"].seconds / row["ours"].seconds for row in done], "", 3),
+        "sentences_stored": done[0]["sentences_stored"],
+        "retrieve": answer.get("retrieve"),
+        "answer_cold": answer.get("answer_cold"),
+        "answer_warm": answer.get("answer_warm"),
+        "answer_vs_retrieve": _pass_ratio(passes, "answer_cold", "retrieve"),
+    }
 
 
 def _ingest_figures(
@@ -265,6 +295,27 @@ def _ingest_figures(
             "rss_growth_mb": figure([b.growth_mb for b, _ in baselines], "MiB", 0),
         }
         out["ours_vs_baseline"] = figure([o.seconds / b.seconds for b, o in baselines], "", 3)
+    return out
+
+
+def _memory(config: BenchConfig, corpus: BenchCorpus, workdir: Path, say: Log) -> dict[str, Any]:
+    """Peak memory of an ingest in a fresh process (model loaded first), for ours and the baseline."""
+    from .memory import measure
+
+    out: dict[str, Any] = {}
+    for kind in ("ours", "baseline") if config.baseline else ("ours",):
+        try:
+            probe = measure(kind, corpus.root, workdir, config.server_options)
+        except (RuntimeError, OSError, ValueError) as exc:  # report it; the other figures still stand
+            out[kind] = {"error": str(exc)[-500:]}
+            say(f"  memory ({kind}): probe failed: {exc}")
+            continue
+        out[kind] = {
+            "model_loaded_mb": round(probe["start_mb"]),
+            "peak_mb": round(probe["peak_mb"]),
+            "added_mb": round(probe["peak_mb"] - probe["start_mb"]),
+        }
+        say(f"  memory ({kind}, fresh process): peak {probe['peak_mb']:.0f} MiB")
     return out
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -14,6 +16,8 @@ import numpy as np
 
 from ..config import DEFAULT_MODEL, EmbeddingSettings
 from ..errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 
@@ -72,6 +76,12 @@ class LRUCache:
 EncodeObserver = Callable[[Sequence[str], float], None]
 
 
+class VectorSource(Protocol):
+    """Somewhere vectors of exact texts were kept (sentence vectors computed at ingest)."""
+
+    def lookup(self, texts: Sequence[str]) -> dict[str, np.ndarray]: ...
+
+
 class Encoder(Protocol):
     """What the embedder needs from a model runtime: normalised vectors for texts, and the model's facts."""
 
@@ -119,6 +129,8 @@ class Embedder:
         self._sentence_cache = LRUCache(settings.sentence_cache_size)
         # Called after every encode with the texts and the seconds it took (benchmarks and metrics).
         self.observers: list[EncodeObserver] = []
+        # Consulted by embed_sentences before encoding; held weakly, so a closed index drops out by itself.
+        self._sources: weakref.WeakSet[VectorSource] = weakref.WeakSet()
 
     # --- loading ----------------------------------------------------------------------------------------
 
@@ -220,12 +232,34 @@ class Embedder:
         missing = [i for i, v in enumerate(out) if v is None]
         if missing:
             unique = list(dict.fromkeys(texts[i] for i in missing))
-            fresh = dict(zip(unique, self.embed_documents(unique), strict=True))
+            fresh = self._from_sources(unique)
+            rest = [t for t in unique if t not in fresh]
+            if rest:
+                fresh.update(zip(rest, self.embed_documents(rest), strict=True))
             for text, vector in fresh.items():
                 self._sentence_cache.put(text, vector)
             for i in missing:
                 out[i] = fresh[texts[i]]
         return np.stack(out).astype(np.float32, copy=False)  # type: ignore[arg-type]
+
+    def add_vector_source(self, source: VectorSource) -> None:
+        """Let embed_sentences take vectors of exact texts from `source` instead of encoding them."""
+        self._sources.add(source)
+
+    def remove_vector_source(self, source: VectorSource) -> None:
+        self._sources.discard(source)
+
+    def _from_sources(self, texts: list[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        for source in list(self._sources):
+            wanted = [t for t in texts if t not in found]
+            if not wanted:
+                break
+            try:
+                found.update(source.lookup(wanted))
+            except Exception:  # a source is only a shortcut: never let it break an answer
+                log.debug("sentence vector source %r failed", source, exc_info=True)
+        return found
 
     def clear_caches(self) -> None:
         """Forget cached query and sentence vectors (benchmarks measure cold questions this way)."""

@@ -25,6 +25,7 @@ from ..models import Chunk, Document, DocumentMetadata, Filters
 from .catalog import Catalog, ChunkRow
 from .embedder import Embedder
 from .lexical import LexicalIndex
+from .sentence_vectors import SentenceVectorStore
 from .vector_store import ChromaStore, DenseHit, chunk_metadata
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,12 @@ class PassageIndex:
         self._lexical_dir = settings.data_dir / "bm25"
         self._lexical: _LexicalView | None = None
         self._lexical_lock = threading.Lock()
+        # Sentence vectors computed at ingest (ingest.sentence_vectors); kept using one that exists.
+        sentences = settings.data_dir / "sentences.sqlite3"
+        self.sentences: SentenceVectorStore | None = None
+        if settings.ingest.sentence_vectors or sentences.exists():
+            self.sentences = SentenceVectorStore(sentences)
+            embedder.add_vector_source(self.sentences)
 
     def _check_model(self) -> None:
         recorded = self.catalog.get_meta("embedding_model")
@@ -84,6 +91,13 @@ class PassageIndex:
                 f"but the configured model is {self.embedder.name!r}. Use another data_dir, or rebuild "
                 "the index with `assistant ingest --rebuild`."
             )
+
+    def close(self) -> None:
+        """Close the catalog and the sentence vectors (which stop serving the shared embedder)."""
+        if self.sentences is not None:
+            self.embedder.remove_vector_source(self.sentences)
+            self.sentences.close()
+        self.catalog.close()
 
     def check_dimension(self) -> None:
         """Record the model's vector size with the index; refuse a model with another size later."""
@@ -117,10 +131,14 @@ class PassageIndex:
         self.catalog.mark_pending_id(doc_id)
         self.store.delete_document(doc_id)
         self.catalog.delete_document(doc_id)
+        if self.sentences is not None:
+            self.sentences.remove_document(doc_id)
 
     def reset(self) -> None:
         """Drop the collection and forget every document (for a full rebuild)."""
         self.store.drop()
+        if self.sentences is not None:
+            self.sentences.clear()
         for doc_id in list(self.catalog.states()):
             self.catalog.delete_document(doc_id)
         self.catalog.set_meta("embedding_model", self.embedder.name)

@@ -17,6 +17,7 @@ from ..errors import DocumentError
 from ..index.catalog import ChunkRow
 from ..index.embedder import Embedder
 from ..index.passage_index import PassageIndex
+from ..index.sentence_vectors import answer_sentence_texts
 from ..models import Chunk, Document, IngestItem, IngestReport
 from ..text import terms_batch
 from .chunking import Chunker
@@ -231,6 +232,7 @@ class IngestPipeline:
                 self.chunker.embedding_text(p.document.metadata.title, c) for p in batch for c in p.chunks
             ]
             vectors = self._vectors(batch, texts)
+            sentences = self._sentence_vectors(batch)
             offset = 0
             for prepared in batch:
                 n = len(prepared.chunks)
@@ -239,6 +241,12 @@ class IngestPipeline:
                 self.index.write_document(
                     document, prepared.chunks, vectors[offset : offset + n], terms, pipeline
                 )
+                if sentences is not None and self.index.sentences is not None:
+                    texts_of, vector_of = sentences
+                    own = texts_of[document.id]
+                    self.index.sentences.replace_document(
+                        document.id, own, np.stack([vector_of[t] for t in own]) if own else np.zeros((0, 0))
+                    )
                 offset += n
                 message = (
                     f"{prepared.reused} of {n} chunks unchanged (their vectors were kept)"
@@ -273,6 +281,28 @@ class IngestPipeline:
         if fresh is not None:
             vectors[missing] = fresh
         return vectors
+
+    def _sentence_vectors(
+        self, batch: list[_Prepared]
+    ) -> tuple[dict[str, list[str]], dict[str, np.ndarray]] | None:
+        """With ingest.sentence_vectors: each document's answer sentence texts, and the vector of every one
+        of them, taken from the store when it is already there (an edit re-embeds only new sentences)."""
+        store = self.index.sentences
+        if not self.settings.ingest.sentence_vectors or store is None:
+            return None
+        evidence = self.settings.answer.evidence
+        texts_of = {
+            p.document.id: list(
+                dict.fromkeys(t for c in p.chunks for t in answer_sentence_texts(c, evidence))
+            )
+            for p in batch
+        }
+        wanted = list(dict.fromkeys(t for texts in texts_of.values() for t in texts))
+        vectors = store.lookup(wanted)
+        missing = [t for t in wanted if t not in vectors]
+        if missing:
+            vectors.update(zip(missing, self.embedder.embed_documents(missing), strict=True))
+        return texts_of, vectors
 
     def _kept_vectors(self, batch: list[_Prepared], texts: list[str]) -> dict[int, np.ndarray]:
         """Stored vectors of chunks whose embedding text is exactly the one they were embedded from.

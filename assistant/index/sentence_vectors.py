@@ -1,0 +1,116 @@
+"""Sentence vectors computed at ingest (optional), so that a first answer needs no model work but the question.
+
+The extractive answerer scores every sentence of the retrieved passages against the question (each sentence
+with its heading path in front), and the citation check compares the answer's sentences with the cited
+passages' sentences; both ask the embedder for those vectors. With `ingest.sentence_vectors` on, the ingest
+embeds exactly those texts ahead of time and keeps them here, keyed by a hash of the exact text: a lookup can
+only ever return the vector of that very text under the index's model, so a stale row (a crash, a removed
+document) is harmless, and a text the answerer asks for that is not here is simply encoded as before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ..config import EvidenceSettings
+from ..models import HEADING_SEPARATOR, Chunk
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sentences (
+    key BLOB NOT NULL,
+    doc_id TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (key, doc_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS sentences_by_doc ON sentences(doc_id);
+"""
+
+
+def _key(text: str) -> bytes:
+    return hashlib.sha1(text.encode("utf-8")).digest()
+
+
+def answer_sentence_texts(chunk: Chunk, settings: EvidenceSettings) -> list[str]:
+    """The texts the answerer and the citation check will embed for this chunk as a passage."""
+    from ..answer.evidence import is_substantive, with_list_items
+    from ..text import sentence_spans
+
+    text = chunk.text
+    heading = HEADING_SEPARATOR.join(chunk.heading_path)
+    spans = sentence_spans(text)
+    out: list[str] = []
+    # Evidence scoring: the first sentences_per_passage sentences, substantive ones, heading in front.
+    for start, end in with_list_items(text, spans[: settings.sentences_per_passage]):
+        sentence = text[start:end]
+        if is_substantive(sentence):
+            plain = " ".join(sentence.split())
+            out.append(f"{heading}\n{plain}" if settings.sentence_context and heading else plain)
+    # Citation check: every sentence of a cited passage, and an extractive answer's sentences, as they are.
+    out.extend(" ".join(text[start:end].split()) for start, end in with_list_items(text, spans))
+    return list(dict.fromkeys(t for t in out if t))
+
+
+class SentenceVectorStore:
+    """Vectors of sentence texts, by document, in a SQLite file beside the index."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(SCHEMA)
+
+    def lookup(self, texts: Iterable[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of those texts that have one."""
+        by_key = {_key(t): t for t in texts}
+        keys = list(by_key)
+        found: dict[str, np.ndarray] = {}
+        with self._lock:
+            for i in range(0, len(keys), 500):
+                part = keys[i : i + 500]
+                marks = ",".join("?" * len(part))
+                for key, blob in self._db.execute(
+                    f"SELECT key, vector FROM sentences WHERE key IN ({marks})", part
+                ):
+                    found[by_key[key]] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def replace_document(self, doc_id: str, texts: Sequence[str], vectors: np.ndarray) -> None:
+        """Make these the sentence vectors of `doc_id` (one transaction)."""
+        rows = [
+            (_key(t), doc_id, np.asarray(v, dtype=np.float32).tobytes())
+            for t, v in zip(texts, vectors, strict=True)
+        ]
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("DELETE FROM sentences WHERE doc_id = ?", (doc_id,))
+                self._db.executemany("INSERT OR REPLACE INTO sentences VALUES (?, ?, ?)", rows)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def remove_document(self, doc_id: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM sentences WHERE doc_id = ?", (doc_id,))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM sentences")
+
+    def count(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM sentences").fetchone()[0])
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
