@@ -41,6 +41,24 @@ class Server:
     def rss_mb(self) -> float | None:
         return _tree_rss_mb(self.process.pid)
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the server and its workers have used so far."""
+        import psutil
+
+        try:
+            process = psutil.Process(self.process.pid)
+            processes = [process, *process.children(recursive=True)]
+        except psutil.Error:
+            return 0.0
+        total = 0.0
+        for each in processes:
+            try:
+                times = each.cpu_times()
+                total += times.user + times.system
+            except psutil.Error:
+                continue
+        return total
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
@@ -109,6 +127,8 @@ class LoadResult:
     seconds: float
     latencies_ms: list[float] = field(repr=False)
     error_kinds: dict[str, int] = field(default_factory=dict)
+    server_cpu_seconds: float = 0.0
+    client_cpu_seconds: float = 0.0
 
     @property
     def requests_per_second(self) -> float:
@@ -122,6 +142,9 @@ class LoadResult:
             "error_kinds": self.error_kinds,
             "seconds": round(self.seconds, 3),
             "requests_per_second": round(self.requests_per_second, 3),
+            # Where the cores went: server and load-generator CPU per request, in milliseconds.
+            "server_cpu_ms_per_request": round(1000 * self.server_cpu_seconds / max(1, self.requests), 2),
+            "client_cpu_ms_per_request": round(1000 * self.client_cpu_seconds / max(1, self.requests), 2),
             **{k: round(v, 2) for k, v in latency_summary(self.latencies_ms).items()},
         }
 
@@ -177,6 +200,11 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def _own_cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system
 
 
 def _tree_rss_mb(pid: int) -> float | None:
@@ -241,9 +269,12 @@ def http_phase(
             run_load(server.base_url, corpus.questions, 1, len(corpus.questions), config.http_seconds)
             before = server.rss_mb()
             for concurrency in config.concurrency:
+                server_cpu, client_cpu = server.cpu_seconds(), _own_cpu_seconds()
                 result = run_load(
                     server.base_url, corpus.questions, concurrency, config.http_requests, config.http_seconds
                 )
+                result.server_cpu_seconds = server.cpu_seconds() - server_cpu
+                result.client_cpu_seconds = _own_cpu_seconds() - client_cpu
                 levels[concurrency].append(result)
                 say(
                     f"  HTTP c={concurrency}: {result.requests_per_second:.1f} req/s, "
@@ -261,6 +292,8 @@ def http_phase(
             "error_kinds": _merge([s["error_kinds"] for s in summaries]),
             "requests_per_second": figure([s["requests_per_second"] for s in summaries], "req/s", 2),
             **{p: figure([s[p] for s in summaries], "ms", 1) for p in ("p50", "p95", "p99")},
+            "server_cpu_ms_per_request": figure([s["server_cpu_ms_per_request"] for s in summaries], "ms", 2),
+            "client_cpu_ms_per_request": figure([s["client_cpu_ms_per_request"] for s in summaries], "ms", 2),
         }
     growth = [(after - before) / before for before, after in memory if before and after]
     out["rss_before_mb"] = figure([b for b, _ in memory if b], "MiB", 0)

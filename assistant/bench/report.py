@@ -391,13 +391,28 @@ def _http_section(results: dict[str, Any]) -> list[str]:
             fmt(v.get("p99")),
             fmt(v.get("requests")),
             fmt(v.get("errors")) + (f" {v['error_kinds']}" if v.get("errors") else ""),
+            fmt(v.get("server_cpu_ms_per_request")),
+            fmt(v.get("client_cpu_ms_per_request")),
         ]
         for level, v in http["levels"].items()
     ]
     return [
         "### HTTP `/v1/ask` (127.0.0.1, async httpx clients in a closed loop)",
         "",
-        *_table(["concurrency", "requests/s", "p50 ms", "p95 ms", "p99 ms", "requests", "errors"], rows),
+        *_table(
+            [
+                "concurrency",
+                "requests/s",
+                "p50",
+                "p95",
+                "p99",
+                "requests",
+                "errors",
+                "server CPU per request",
+                "load-generator CPU per request",
+            ],
+            rows,
+        ),
         f"Start-up to `/readyz` ready: {fmt(http.get('startup_seconds'))}. Server memory before the load "
         f"{fmt(http.get('rss_before_mb'))}, after {fmt(http.get('rss_after_mb'))}, growth "
         f"{fmt(http.get('rss_growth'))}.",

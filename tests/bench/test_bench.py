@@ -52,6 +52,7 @@ def test_smoke_run_measures_every_figure(tmp_path):
     assert http["startup_seconds"]["median"] > 0
     assert set(http["levels"]) == {"1", "4"}
     assert all(level["errors"] == 0 and level["requests"] == 8 for level in http["levels"].values())
+    assert all(level["server_cpu_ms_per_request"]["median"] > 0 for level in http["levels"].values())
     assert http["rss_before_mb"]["median"] > 0
     verdicts = {t["target"]: t["verdict"] for t in results["targets"]}
     assert verdicts["ingest throughput / embedding limit"] in ("met", "missed")
