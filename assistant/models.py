@@ -130,6 +130,8 @@ class Passage(BaseModel):
     title: str
     heading_path: str = ""
     page: int | None = None
+    # Pages that begin inside this passage (document offset, page number), so a quote's own page is known.
+    page_breaks: list[tuple[int, int]] = Field(default_factory=list)
     text: str
     start: int
     end: int
@@ -137,6 +139,15 @@ class Passage(BaseModel):
     issuing_body: str | None = None
     date: str | None = None
     scores: PassageScores = Field(default_factory=PassageScores)
+
+    def page_at(self, offset: int) -> int | None:
+        """The page that holds document offset `offset` of this passage (its first page when unknown)."""
+        page = self.page
+        for start, number in self.page_breaks:
+            if start > offset:
+                break
+            page = number
+        return page
 
 
 class Citation(BaseModel):
@@ -184,7 +195,8 @@ class Answer(BaseModel):
     fallback_reason: str | None = None
     grounded: bool = True
     unsupported_claims: list[str] = Field(
-        default_factory=list, description="Sentences of the answer that no given passage was found to support."
+        default_factory=list,
+        description="Sentences of the answer that no given passage was found to support.",
     )
     evidence_score: float = 0.0
     passages: list[Passage] = Field(default_factory=list)

@@ -153,7 +153,7 @@ class CitationVerifier:
                         doc_id=passage.doc_id,
                         title=passage.title,
                         heading_path=passage.heading_path,
-                        page=passage.page,
+                        page=passage.page_at(start),
                         quote=quote,
                         start=start,
                         end=end,

@@ -65,6 +65,7 @@ def to_passage(row: ChunkRow, scores: PassageScores) -> Passage:
         title=row.title,
         heading_path=HEADING_SEPARATOR.join(row.heading),
         page=row.page,
+        page_breaks=list(row.page_breaks),
         text=row.text,
         start=row.start,
         end=row.end,

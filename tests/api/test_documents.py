@@ -118,9 +118,13 @@ def test_pdf_upload_keeps_pages(serve, make_assistant):
         answer = http.post(
             "/v1/ask", json={"question": "When must decorative harbour lights be switched off?"}
         ).json()
-    # the two short pages make one passage; a citation carries the page its passage starts on
-    assert answer["citations"] and answer["citations"][0]["page"] in (1, 2)
     assert "23:00" in answer["text"]
+    # the two short pages make one passage that starts on page 1; the quoted sentence is on page 2
+    citation = answer["citations"][0]
+    assert "23:00" in citation["quote"] and citation["page"] == 2
+    with live.client() as http:
+        passage = http.get(f"/v1/passages/{citation['passage_id']}").json()["passage"]
+    assert passage["page"] == 1 and [n for _, n in passage["page_breaks"]] == [2]
 
 
 @pytest.mark.parametrize(
