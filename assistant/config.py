@@ -159,7 +159,8 @@ class VerificationSettings(Section):
         "extractive answer (backend_fallback), 'flag' returns it with grounded: false.",
     )
     llm_judge: bool = Field(
-        False, description="Ask the answering LLM backend to confirm each citation that is not a verbatim quote."
+        False,
+        description="Ask the answering LLM backend to confirm each citation that is not a verbatim quote.",
     )
 
 
@@ -421,6 +422,10 @@ class Settings(BaseSettings):
         return tuple(sources)
 
 
+# Files in the configs folder that are not settings profiles.
+NOT_PROFILES = frozenset({"default", "quality-gate"})
+
+
 def configs_dir() -> Path:
     """The folder holding `default.yaml` and the profiles."""
     configured = os.environ.get("ASSISTANT_CONFIG_DIR")
@@ -440,8 +445,8 @@ def load_settings(
         files.append(folder / "default.yaml")
     if profile != "default":
         path = folder / f"{profile}.yaml"
-        if not path.is_file():
-            known = sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+        if not path.is_file() or profile in NOT_PROFILES:
+            known = sorted(p.stem for p in folder.glob("*.yaml") if p.stem not in NOT_PROFILES)
             raise ConfigError(f"unknown profile {profile!r}; known profiles: {', '.join(known) or 'none'}")
         files.append(path)
     if config is not None:

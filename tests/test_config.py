@@ -77,7 +77,11 @@ def test_bad_configuration_is_a_clear_error(tmp_path, content, message):
 
 
 def test_unknown_profile_and_missing_file():
-    with pytest.raises(ConfigError, match="unknown profile"):
+    with pytest.raises(ConfigError, match="unknown profile") as raised:
         load_settings(profile="nope")
+    # the list of known profiles names the real ones, not the quality gate's bounds file
+    assert "openai" in str(raised.value) and "quality-gate" not in str(raised.value)
+    with pytest.raises(ConfigError, match="unknown profile 'quality-gate'"):
+        load_settings(profile="quality-gate")
     with pytest.raises(ConfigError, match="not found"):
         load_settings(Path("/nonexistent/config.yaml"))
