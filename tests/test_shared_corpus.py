@@ -23,7 +23,9 @@ def test_the_shared_policy_corpus_ingests_end_to_end_and_reingests_nothing(make_
     assert second.summary["chunks_embedded"] == 0
 
     # Structure survives: AI Act passages carry their chapter and article.
-    passages = assistant.retrieve("prohibited AI practices subliminal techniques", filters=None, top_k=5).passages
+    passages = assistant.retrieve(
+        "prohibited AI practices subliminal techniques", filters=None, top_k=5
+    ).passages
     act = [p for p in passages if p.doc_id == "eu_ai_act_regulation_2024_1689_oj"]
     assert any("Article 5" in p.heading_path for p in act)
     # Chinese text is searchable by its own terms (CJK bigrams in BM25).
