@@ -244,7 +244,7 @@ class SlackSettings(Section):
     public_url: str | None = Field(
         None,
         description="Public base URL of the HTTP service (default: server.public_url); when set, each source "
-        "links to its passage there.",
+        "links to its passage on the service's web page.",
     )
     history_messages: int = Field(
         20, ge=0, description="Earlier thread messages passed to the assistant as conversation history."

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from ..models import HEADING_SEPARATOR, Answer, Citation
 
@@ -93,11 +93,12 @@ def context(*texts: str) -> Block:
 
 
 def passage_url(public_url: str | None, citation: Citation) -> str | None:
-    """The link to a cited passage in the HTTP service, with the quoted span, when its public URL is set."""
+    """The link to a cited passage on the service's web page (which opens it with the quoted span
+    highlighted, asking for an API key first when the service needs one), when its public URL is set."""
     if not public_url:
         return None
-    span = urlencode({"start": citation.start, "end": citation.end})
-    return f"{public_url.rstrip('/')}/v1/passages/{quote(citation.passage_id, safe='')}?{span}"
+    query = urlencode({"passage": citation.passage_id, "start": citation.start, "end": citation.end})
+    return f"{public_url.rstrip('/')}/?{query}"
 
 
 def citation_block(citation: Citation, public_url: str | None) -> Block:

@@ -165,3 +165,24 @@ def test_api_key_field_when_keys_are_on(page, serve, corpus_assistant):
     question.fill(FLAGSHIP)
     question.press("Enter")
     page.locator(".turn.assistant").last.locator("button.cite").first.wait_for()
+
+
+def test_a_link_to_a_cited_passage_opens_it_after_the_key_is_given(page, serve, corpus_assistant):
+    """The Slack bot's source links (`/?passage=…&start=…&end=…`) open the passage on this page."""
+    from assistant.slack.blocks import passage_url
+
+    key = "pa-browser-test-key-0123456789"
+    live = serve(
+        corpus_assistant, api_keys=[{"name": "browser", "sha256": hash_key(key), "scopes": ["read"]}]
+    )
+    citation = corpus_assistant.ask(FLAGSHIP).citations[0]
+    page.goto(passage_url(live.url, citation))
+    key_field = page.get_by_label("This service needs an API key", exact=False)
+    key_field.wait_for()
+    assert not page.locator("dialog#passage").is_visible()  # nothing to show before the key
+    key_field.fill(key)
+    key_field.press("Enter")
+    highlighted = page.locator("dialog#passage mark")
+    highlighted.wait_for()
+    assert " ".join(highlighted.inner_text().split()) == " ".join(citation.quote.split())
+    assert citation.title in page.locator("#passage-title").inner_text()

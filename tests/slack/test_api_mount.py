@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import httpx
 import pytest
@@ -42,15 +43,20 @@ def test_the_service_mounts_the_bot_behind_its_own_api_keys_and_middleware(
         update = answered(fake_slack, question)
         assert "70%" in texts(update.args["blocks"])[0]
 
-        # Each source links to the service's own passage route, which shows the quoted sentence.
+        # Each source links to the service's web page, which opens the passage with the quoted sentence
+        # highlighted through the passage route (tests/api/test_web_page.py follows such a link in a browser).
         store = SlackStore(tmp_path / "slack.sqlite3")  # the bot's store, opened as another process would
         record = store.answer(buttons(update.args["blocks"])[0]["value"])
         store.close()
         sources = [t for t in texts(update.args["blocks"]) if t.startswith("*[")]
         for text, citation in zip(sources, record.answer.citations, strict=True):
             link = re.search(r"<(http[^|>]+)\|", text).group(1)
-            assert link.startswith(f"http://127.0.0.1:{port}/v1/passages/")
-            view = httpx.get(link, headers={"authorization": "Bearer sk-test"}, timeout=30)
+            assert link.startswith(f"http://127.0.0.1:{port}/?passage=")
+            assert httpx.get(link, timeout=30).status_code == 200  # the page itself needs no key
+            params = dict(parse_qsl(urlsplit(link).query))
+            route = f"{server.url}/v1/passages/{quote(params['passage'], safe='')}"
+            span = {"start": params["start"], "end": params["end"]}
+            view = httpx.get(route, params=span, headers={"authorization": "Bearer sk-test"}, timeout=30)
             assert view.status_code == 200, view.text
             assert view.json()["highlighted"] == citation.quote
 

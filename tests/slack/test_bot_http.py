@@ -103,8 +103,8 @@ def test_a_mention_is_acknowledged_first_then_answered_in_its_thread(slack_stack
     assert "70%" in shown[0] and "[1]" in shown[0]
     assert "*Sources*" in shown
     sources = [t for t in shown if t.startswith("*[")]
-    assert sources and sources[0].startswith("*[1]* <https://policy.example.org/v1/passages/")
-    assert "?start=" in sources[0] and "&end=" in sources[0]
+    assert sources and sources[0].startswith("*[1]* <https://policy.example.org/?passage=")
+    assert "&start=" in sources[0] and "&end=" in sources[0]
     assert "\n>" in sources[0]  # the quoted sentence
     assert any(t.startswith("Answered by *extractive*") for t in shown)
     assert update.args["text"].startswith(shown[0][:40].split("[")[0].strip()[:20])  # notification fallback

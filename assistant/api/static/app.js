@@ -34,6 +34,7 @@
     maxQuestionChars: 2000,
     controller: null,
     returnFocus: null,
+    linkedOpened: false,
   };
 
   function el(tag, attrs = {}, ...children) {
@@ -85,6 +86,22 @@
     els.question.focus();
   }
 
+  // A link to a cited passage (`/?passage=ID&start=S&end=E`, as the Slack bot sends): opened once the page
+  // can read it, i.e. at start-up, or after the key is accepted when the service needs one.
+  const linked = (() => {
+    const params = new URLSearchParams(window.location.search);
+    const id = params.get("passage");
+    if (!id) return null;
+    const offset = (name) => (/^\d+$/.test(params.get(name) || "") ? Number(params.get(name)) : 0);
+    return { passage_id: id, start: offset("start"), end: offset("end"), title: "Cited passage" };
+  })();
+
+  function openLinkedPassage() {
+    if (!linked || state.linkedOpened) return;
+    state.linkedOpened = true;
+    openPassage(linked, els.question);
+  }
+
   async function loadDocuments() {
     let response;
     try {
@@ -98,6 +115,7 @@
     }
     if (!response.ok) return;
     if (state.authRequired) els.keyStatus.textContent = "Key accepted.";
+    openLinkedPassage();
     const body = await response.json();
     const current = els.filter.value;
     els.filter.replaceChildren(el("option", { value: "", text: `All documents (${body.total})` }));
