@@ -175,6 +175,11 @@ class AnswerSettings(Section):
         description="Below this evidence score the assistant abstains without calling the backend. "
         "Calibrated with `assistant eval calibrate` on the development set.",
     )
+    require_asked_years: bool = Field(
+        True,
+        description="Abstain when the question names a year that none of the retrieved passages mentions "
+        "(the passages cover the topic, not the year asked), whatever the evidence score.",
+    )
     abstention_message: str = Field(
         "The indexed documents do not answer this question.",
         description="What the assistant says when it abstains.",

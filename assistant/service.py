@@ -12,7 +12,7 @@ from pathlib import Path
 from .answer.backends import AnswerBackend, GenerationRequest, create_backend
 from .answer.citations import CitationVerifier, VerifiedAnswer
 from .answer.condense import Condensed, condense_question
-from .answer.evidence import Evidence, EvidenceScorer
+from .answer.evidence import Evidence, EvidenceScorer, absent_years
 from .config import Settings, load_settings
 from .errors import BackendError, InvalidInputError, NotFoundError
 from .index.embedder import Embedder
@@ -187,12 +187,16 @@ class Assistant:
             "evidence_score": round(evidence.score, 4),
             "passages": passages,
         }
-        if evidence.score < self.settings.answer.abstain_threshold:
+        unmentioned = absent_years(standalone, passages) if self.settings.answer.require_asked_years else []
+        if evidence.score < self.settings.answer.abstain_threshold or unmentioned:
             # The model is never called on weak evidence: abstention does not rest on its honesty.
             timings.total = _ms(started)
-            reason = (
-                "no passage matched the question" if not passages else "the evidence is below the threshold"
-            )
+            if not passages:
+                reason = "no passage matched the question"
+            elif unmentioned:
+                reason = f"no passage mentions {' or '.join(unmentioned)}"
+            else:
+                reason = "the evidence is below the threshold"
             yield StreamEvent(type="final", answer=self._abstention(base, reason, timings))
             return
 

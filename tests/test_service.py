@@ -33,6 +33,18 @@ def test_off_topic_questions_abstain_without_citations(corpus_assistant):
         assert answer.text == corpus_assistant.settings.answer.abstention_message
 
 
+def test_a_year_no_passage_mentions_is_an_abstention_whatever_the_topic_match(corpus_assistant, monkeypatch):
+    # The corpus states the AI+ targets for 2027 and 2030 (and goals to 2035), never one for 2040.
+    question = "What penetration rate does the AI+ plan target for 2040?"
+    answer = corpus_assistant.ask(question)
+    assert answer.abstained and answer.citations == []
+    assert answer.abstain_reason == "no passage mentions 2040"
+    # the passages are on topic (their evidence clears the threshold): only the year check refuses
+    assert answer.evidence_score >= corpus_assistant.settings.answer.abstain_threshold
+    monkeypatch.setattr(corpus_assistant.settings.answer, "require_asked_years", False)
+    assert not corpus_assistant.ask(question).abstained
+
+
 def test_a_follow_up_is_condensed_with_the_history(corpus_assistant):
     history = [
         ChatMessage(role="user", content=DONE_WHEN),

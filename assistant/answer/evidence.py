@@ -64,12 +64,19 @@ def with_list_items(text: str, spans: list[tuple[int, int]], max_chars: int = 70
     return out
 
 
-_YEAR = re.compile(r"(?<![\w.,])(?:19|20)\d{2}(?![\w%])")
+_YEAR = re.compile(r"(?<![\w.,])(?:19|20)\d{2}(?![\w%]|[.,]\d)")
 
 
 def years(text: str) -> set[str]:
     """Four-digit years (1900-2099) mentioned in the text."""
     return set(_YEAR.findall(text))
+
+
+def absent_years(question: str, passages: list[Passage]) -> list[str]:
+    """Years the question asks about that none of the passages mentions: the passages may cover the topic,
+    but not that year (a 2040 target, when the documents stop at 2035), so they cannot answer it."""
+    asked = years(question)
+    return sorted(y for y in asked if not any(y in years(p.text) for p in passages))
 
 
 def year_mismatch(question_years: set[str], sentence: str) -> bool:
