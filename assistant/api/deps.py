@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from ..answer.backends import available_backends
 from ..config import Settings
@@ -19,15 +20,19 @@ _bearer = HTTPBearer(
 )
 
 
-def get_assistant(request: Request) -> Assistant:
+# The dependencies are coroutines because they never block: FastAPI runs a plain-function dependency on the
+# thread pool, and under load those hand-offs queue behind the answers being computed there.
+
+
+async def get_assistant(request: Request) -> Assistant:
     return request.app.state.assistant  # type: ignore[no-any-return]
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-def get_metrics(request: Request) -> Metrics:
+async def get_metrics(request: Request) -> Metrics:
     return request.app.state.metrics  # type: ignore[no-any-return]
 
 
@@ -50,13 +55,18 @@ def _authenticate(request: Request, credentials: HTTPAuthorizationCredentials | 
     return principal
 
 
-def _authorize(request: Request, credentials: HTTPAuthorizationCredentials | None, scope: str) -> Principal:
+async def _authorize(
+    request: Request, credentials: HTTPAuthorizationCredentials | None, scope: str
+) -> Principal:
     principal = _authenticate(request, credentials)
     request.state.principal = principal.name
     if not principal.allows(scope):
         raise HTTPException(403, f"the key {principal.name!r} lacks the {scope!r} scope this route needs")
     limiter: RateLimiter = request.app.state.rate_limiter
-    wait = limiter.check(principal.name)
+    if limiter.blocking:  # a networked counter store (redis://...) must not stall the event loop
+        wait = await run_in_threadpool(limiter.check, principal.name)
+    else:
+        wait = limiter.check(principal.name)
     if wait is not None:
         request.app.state.metrics.rate_limited.inc()
         raise HTTPException(
@@ -67,18 +77,18 @@ def _authorize(request: Request, credentials: HTTPAuthorizationCredentials | Non
     return principal
 
 
-def require_read(
+async def require_read(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
     """Any valid key (read or admin scope), rate-limited."""
-    return _authorize(request, credentials, "read")
+    return await _authorize(request, credentials, "read")
 
 
-def require_admin(
+async def require_admin(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
     """A key with the admin scope, rate-limited."""
-    return _authorize(request, credentials, "admin")
+    return await _authorize(request, credentials, "admin")
 
 
 ReadAccess = Annotated[Principal, Depends(require_read)]

@@ -72,6 +72,8 @@ class RateLimiter:
     def __init__(self, settings: ServerSettings) -> None:
         self.item = parse(settings.rate_limit) if settings.rate_limit else None
         self._limiter = MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage))
+        # Counters in this process answer at once; any other storage is a network round trip.
+        self.blocking = self.item is not None and not settings.rate_limit_storage.startswith("memory://")
 
     def check(self, caller: str) -> float | None:
         """Record one request; None when it is allowed, else the seconds to wait before retrying."""
