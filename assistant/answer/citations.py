@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,7 +22,7 @@ from ..errors import BackendError
 from ..index.embedder import Embedder
 from ..models import Citation, Passage
 from ..text import numbers, paragraph_spans, sentence_spans, terms, words
-from .evidence import is_substantive, with_list_items
+from .evidence import is_substantive, passage_sentences, sentence_terms
 from .prompts import REFUSAL_SENTENCE
 
 log = logging.getLogger(__name__)
@@ -259,7 +260,7 @@ class CitationVerifier:
 
     def _passage_sentences(self, passage: Passage) -> list[tuple[int, int, str]]:
         """(doc start, doc end, exact text) of the passage's sentences."""
-        spans = with_list_items(passage.text, sentence_spans(passage.text))
+        spans = passage_sentences(passage.text)
         return [(passage.start + s, passage.start + e, passage.text[s:e]) for s, e in spans]
 
     def _best_quote(
@@ -279,14 +280,14 @@ class CitationVerifier:
             if " ".join(text.split()) == claim_norm:
                 return i, 1.0
             support = support_score(
-                claim_terms, set(terms(text, self.stemmer)), float(claim_vector @ vector_of[(n, i)])
+                claim_terms, sentence_terms(text, self.stemmer), float(claim_vector @ vector_of[(n, i)])
             )
             if support > best:
                 best_i, best = i, support
         return best_i, max(0.0, best)
 
 
-def support_score(claim_terms: set[str], sentence_terms: set[str], cosine: float) -> float:
+def support_score(claim_terms: AbstractSet[str], sentence_terms: AbstractSet[str], cosine: float) -> float:
     """Half lexical (share of the claim's terms found in the sentence), half semantic (cosine, floored at 0)."""
     lexical = len(claim_terms & sentence_terms) / len(claim_terms) if claim_terms else 0.0
     return 0.5 * lexical + 0.5 * max(0.0, cosine)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -104,7 +106,34 @@ def is_substantive(sentence: str) -> bool:
     return len(words(sentence)) >= 5
 
 
-def term_weights(question_terms: list[str], sentence_terms: list[set[str]]) -> dict[str, float]:
+# The same passages come back for many questions, so how their text splits into sentences, and each
+# sentence's terms, are kept rather than recomputed per request: that pure-Python work was the largest share
+# of an answer's time under the GIL (profiled under concurrent load). Keyed by the exact text, so a changed
+# document is never served stale results; bounded, at about 30 MiB when full.
+PASSAGE_CACHE_SIZE = 2048
+SENTENCE_CACHE_SIZE = 16384
+
+
+@lru_cache(maxsize=PASSAGE_CACHE_SIZE)
+def passage_sentences(text: str, limit: int | None = None) -> tuple[tuple[int, int], ...]:
+    """Sentence spans of a passage (the first `limit` sentences), list items joined to their lead-in."""
+    spans = sentence_spans(text)
+    return tuple(with_list_items(text, spans if limit is None else spans[:limit]))
+
+
+@lru_cache(maxsize=SENTENCE_CACHE_SIZE)
+def sentence_terms(text: str, stemmer: str | None) -> frozenset[str]:
+    """The index terms of a sentence, as a set."""
+    return frozenset(terms(text, stemmer))
+
+
+@lru_cache(maxsize=SENTENCE_CACHE_SIZE)
+def is_candidate(sentence: str) -> bool:
+    """Whether a passage sentence may answer anything: substantive and not a heading line."""
+    return is_substantive(sentence) and not is_heading_line(sentence)
+
+
+def term_weights(question_terms: list[str], sentence_terms: list[AbstractSet[str]]) -> dict[str, float]:
     """IDF of each question term among the candidate sentences: a term every candidate shares (the
     document's name, say) tells them apart less than one only the answer contains; a term no candidate
     contains weighs the most, so questions about something the passages never mention score low."""
@@ -116,7 +145,7 @@ def term_weights(question_terms: list[str], sentence_terms: list[set[str]]) -> d
     return weights
 
 
-def lexical_coverage(weights: dict[str, float], sentence_terms: set[str]) -> float:
+def lexical_coverage(weights: dict[str, float], sentence_terms: AbstractSet[str]) -> float:
     """IDF-weighted share of the question's terms that the sentence contains."""
     total = sum(weights.values())
     if total <= 0:
@@ -144,15 +173,15 @@ class EvidenceScorer:
             [self._embedding_text(passages[p], text) for p, _, _, text in candidates]
         )
         semantic = vectors @ query_vector
-        sentence_terms = [set(terms(text, self.stemmer)) for _, _, _, text in candidates]
-        weights = term_weights(terms(question, self.stemmer), sentence_terms)
+        candidate_terms = [sentence_terms(text, self.stemmer) for _, _, _, text in candidates]
+        weights = term_weights(terms(question, self.stemmer), candidate_terms)
         s = self.settings
         total_weight = s.semantic_weight + s.lexical_weight + s.passage_weight or 1.0
         n_passages = max(1, len(passages))
         asked_years = years(question)
         out: list[SentenceEvidence] = []
         for (p_index, start, end, text), vector, sim, s_terms in zip(
-            candidates, vectors, semantic, sentence_terms, strict=True
+            candidates, vectors, semantic, candidate_terms, strict=True
         ):
             lexical = lexical_coverage(weights, s_terms)
             prior = 1.0 - p_index / n_passages
@@ -180,13 +209,11 @@ class EvidenceScorer:
         seen: set[tuple[str, int]] = set()
         out = []
         for p_index, passage in enumerate(passages):
-            spans = with_list_items(
-                passage.text, sentence_spans(passage.text)[: self.settings.sentences_per_passage]
-            )
+            spans = passage_sentences(passage.text, self.settings.sentences_per_passage)
             for local_start, local_end in spans:
                 text = passage.text[local_start:local_end]
                 key = (passage.doc_id, passage.start + local_start)
-                if key in seen or not is_substantive(text) or is_heading_line(text):
+                if key in seen or not is_candidate(text):
                     continue
                 seen.add(key)
                 out.append((p_index, passage.start + local_start, passage.start + local_end, text))
