@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -22,7 +23,7 @@ from ..errors import BackendError
 from ..index.embedder import Embedder
 from ..models import Citation, Passage
 from ..text import numbers, paragraph_spans, sentence_spans, terms, words
-from .evidence import is_substantive, passage_sentences, sentence_terms
+from .evidence import SENTENCE_CACHE_SIZE, is_substantive, passage_sentences, sentence_terms
 from .prompts import REFUSAL_SENTENCE
 
 log = logging.getLogger(__name__)
@@ -311,6 +312,7 @@ _INSTRUCTION = re.compile(
 )
 
 
+@lru_cache(maxsize=SENTENCE_CACHE_SIZE)  # asked of the same passage sentences for many answers
 def looks_like_instruction(sentence: str) -> bool:
     """Whether a sentence reads like a prompt injection ("ignore previous instructions and ...")."""
     return bool(_INSTRUCTION.search(sentence))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from ...errors import InvalidInputError
@@ -74,7 +74,8 @@ async def _answer(
         return answer_stream(request, first, events, render_native)
     answer: Answer = await run_in_threadpool(lambda: assistant.ask(question, **kwargs))
     metrics.observe_answer(answer)
-    return JSONResponse(answer.model_dump(mode="json"))
+    # pydantic's own JSON encoder: a third of the cost of model_dump() followed by json.dumps()
+    return Response(answer.model_dump_json(), media_type="application/json")
 
 
 @router.post(
