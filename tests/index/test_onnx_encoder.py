@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from assistant.index.embedder import Embedder
-from assistant.index.onnx_encoder import export_key
+from assistant.index.onnx_encoder import OnnxEncoder, export_key
 from tests.support import make_settings
 
 TEXTS = [
@@ -40,6 +40,18 @@ def test_vectors_and_token_counts_match_pytorch(onnx_embedder, embedder):
         embedder.special_tokens,
     )
     assert np.allclose(onnx_embedder.embed_query(TEXTS[0]), reference[0], atol=1e-4)
+
+
+def test_batches_run_on_several_threads_keep_the_input_order(onnx_settings, onnx_embedder):
+    onnx_embedder.embed_query("load")
+    folder = onnx_settings.embedding.onnx_cache / export_key(onnx_embedder._load_target)
+    encoder = OnnxEncoder(folder, threads=3)  # 3 even on a small machine: the batches overlap
+    many = [f"{i}: {text}" for i, text in enumerate(TEXTS * 6)]
+    together = encoder.encode(many, batch_size=2)
+    alone = np.stack([encoder.encode([text], batch_size=1)[0] for text in many])
+    assert together.shape == (len(many), encoder.dimension)
+    assert np.allclose(together, alone, atol=1e-5)
+    assert (together @ alone.T).argmax(axis=1).tolist() == list(range(len(many)))
 
 
 def test_the_export_is_made_once_and_reused(onnx_settings, onnx_embedder):
