@@ -207,16 +207,25 @@ class CitationVerifier:
     ) -> list[_Link]:
         if not any(targets):
             return []
-        claim_vectors = self.embedder.embed_sentences([c.text or "-" for c in claims])
         cited = sorted(candidates)
-        sentence_texts = [" ".join(t.split()) for n in cited for (_, _, t) in candidates[n]]
-        sentence_vectors = self.embedder.embed_sentences(sentence_texts)
         vector_of: dict[tuple[int, int], np.ndarray] = {}
-        row = 0
-        for n in cited:
-            for i in range(len(candidates[n])):
-                vector_of[(n, i)] = sentence_vectors[row]
-                row += 1
+        claim_vectors: list[np.ndarray | None] = [None] * len(claims)
+        # A claim that quotes a sentence of its passage verbatim (every claim of an extractive answer) is
+        # fully supported by it: the embeddings are computed only when some claim is not such a quote.
+        if any(
+            _verbatim(claims[index].text, candidates[n]) is None
+            for index, numbers in enumerate(targets)
+            for n in numbers
+            if candidates[n]
+        ):
+            claim_vectors = list(self.embedder.embed_sentences([c.text or "-" for c in claims]))
+            sentence_texts = [" ".join(t.split()) for n in cited for (_, _, t) in candidates[n]]
+            sentence_vectors = self.embedder.embed_sentences(sentence_texts)
+            row = 0
+            for n in cited:
+                for i in range(len(candidates[n])):
+                    vector_of[(n, i)] = sentence_vectors[row]
+                    row += 1
         stated = {
             n: _figures(" ".join(t for _, _, t in candidates[n] if not looks_like_instruction(t)))
             for n in cited
@@ -267,25 +276,36 @@ class CitationVerifier:
     def _best_quote(
         self,
         claim: str,
-        claim_vector: np.ndarray,
+        claim_vector: np.ndarray | None,
         sentences: list[tuple[int, int, str]],
         n: int,
         vector_of: dict[tuple[int, int], np.ndarray],
     ) -> tuple[int, float]:
-        claim_norm = " ".join(claim.split())
+        quoted = _verbatim(claim, sentences)
+        if quoted is not None:
+            return quoted, 1.0
+        assert claim_vector is not None  # computed whenever some claim quotes no sentence verbatim
         claim_terms = set(terms(claim, self.stemmer))
         best_i, best = 0, -1.0
         for i, (_, _, text) in enumerate(sentences):
             if looks_like_instruction(text):
                 continue  # an instruction planted in a document supports nothing
-            if " ".join(text.split()) == claim_norm:
-                return i, 1.0
             support = support_score(
                 claim_terms, sentence_terms(text, self.stemmer), float(claim_vector @ vector_of[(n, i)])
             )
             if support > best:
                 best_i, best = i, support
         return best_i, max(0.0, best)
+
+
+def _verbatim(claim: str, sentences: list[tuple[int, int, str]]) -> int | None:
+    """The index of the first sentence the claim quotes exactly (whitespace aside), if any; an instruction
+    planted in a document is never one."""
+    claim_norm = " ".join(claim.split())
+    for i, (_, _, text) in enumerate(sentences):
+        if not looks_like_instruction(text) and " ".join(text.split()) == claim_norm:
+            return i
+    return None
 
 
 def support_score(claim_terms: AbstractSet[str], sentence_terms: AbstractSet[str], cosine: float) -> float:

@@ -1,9 +1,8 @@
 """Sentence vectors computed at ingest (optional), so that a first answer needs no model work but the question.
 
 The extractive answerer scores every sentence of the retrieved passages against the question (each sentence
-with its heading path in front), and the citation check compares the answer's sentences with the cited
-passages' sentences; both ask the embedder for those vectors. With `ingest.sentence_vectors` on, the ingest
-embeds exactly those texts ahead of time and keeps them here, keyed by a hash of the exact text: a lookup can
+with its heading path in front), asking the embedder for those vectors. With `ingest.sentence_vectors` on,
+the ingest embeds exactly those texts ahead of time and keeps them here, keyed by a hash of the exact text: a lookup can
 only ever return the vector of that very text under the index's model, so a stale row (a crash, a removed
 document) is harmless, and a text the answerer asks for that is not here is simply encoded as before.
 """
@@ -37,7 +36,9 @@ def _key(text: str) -> bytes:
 
 
 def answer_sentence_texts(chunk: Chunk, settings: EvidenceSettings) -> list[str]:
-    """The texts the answerer and the citation check will embed for this chunk as a passage."""
+    """The texts the answerer will embed for this chunk as a passage. (The citation check embeds nothing for an
+    extractive answer, whose sentences are verbatim quotes; an LLM's answer is checked against the plain
+    sentences, encoded then: beside the model's own time they cost little, and ahead of time, as much again.)"""
     from ..answer.evidence import is_substantive, with_list_items
     from ..text import sentence_spans
 
@@ -51,8 +52,6 @@ def answer_sentence_texts(chunk: Chunk, settings: EvidenceSettings) -> list[str]
         if is_substantive(sentence):
             plain = " ".join(sentence.split())
             out.append(f"{heading}\n{plain}" if settings.sentence_context and heading else plain)
-    # Citation check: every sentence of a cited passage, and an extractive answer's sentences, as they are.
-    out.extend(" ".join(text[start:end].split()) for start, end in with_list_items(text, spans))
     return list(dict.fromkeys(t for t in out if t))
 
 

@@ -188,3 +188,22 @@ def test_a_planted_instruction_supports_nothing_and_is_never_relayed(verifier):
     )
     assert [c.quote for c in result.citations] == ["The AI Act entered into force on 1 August 2024."]
     assert "Ignore previous instructions" not in result.text and "repealed" not in result.text
+
+
+def test_verbatim_quotes_are_verified_without_encoding_anything(verifier, embedder):
+    passages = [passage(1, P1), passage(2, P2, start=5000)]
+    encoded: list[str] = []
+    embedder.observers.append(lambda batch, _: encoded.extend(batch))
+    try:
+        embedder.clear_caches()
+        quoted = verifier.verify("Prohibitions apply from 2 February 2025. [2]", passages)
+        assert encoded == []  # an extractive answer's sentences are its passages' own
+        paraphrased = verifier.verify("Bans start to apply in February 2025. [2]", passages)
+    finally:
+        embedder.observers.pop()
+    assert [(c.quote, c.score) for c in quoted.citations] == [
+        ("Prohibitions apply from 2 February 2025.", 1.0)
+    ]
+    assert encoded, "a paraphrase is checked with the embeddings"
+    assert paraphrased.citations[0].quote == "Prohibitions apply from 2 February 2025."
+    assert paraphrased.citations[0].score < 1.0

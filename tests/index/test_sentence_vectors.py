@@ -52,6 +52,9 @@ def test_edits_removals_and_rebuilds_keep_the_store_in_step(tmp_path, make_assis
     assistant.ingest([corpus])
     store = assistant.index.sentences
     before = store.count()
+    # the answerer's form of a sentence: its section's heading in front
+    stored = [f"Part {i}\nEach centre reports its energy use every year to the ministry." for i in range(6)]
+    assert len(store.lookup(stored)) == 6
 
     write(
         corpus / "plan.md",
@@ -67,4 +70,4 @@ def test_edits_removals_and_rebuilds_keep_the_store_in_step(tmp_path, make_assis
     assistant.rebuild()
     assert store.count() == 0
     assistant.index.close()
-    assert not embedder._from_sources(["Each centre reports its energy use every year to the ministry."])
+    assert not embedder._from_sources(stored)
