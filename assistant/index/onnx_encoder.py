@@ -72,21 +72,27 @@ class OnnxEncoder:
         self._tokenizer = Tokenizer.from_str(self.tokenizer_json)
         self._tokenizer.enable_truncation(max_length=self.max_seq_length)
         self._tokenizer.enable_padding(pad_id=spec["pad_id"], pad_token=spec["pad_token"])
-        # The cores go to whole batches, not to the operators of one: the session runs each batch on the
-        # calling thread alone, and `encode` runs up to `threads` batches at once (ONNX Runtime sessions are
-        # thread-safe). A one-text encode (every question) then pays no intra-op thread hand-offs, which
-        # cost about a fifth more CPU and only slowed a server answering several questions at once.
+        # Two sessions over the same model. An encode of several batches (an ingest) gives the cores whole
+        # batches: `encode` runs up to `threads` of them at once, each on a one-thread session (sessions are
+        # thread-safe), which measured 12% faster than splitting every batch's operators over the cores. An
+        # encode of one batch (a question, a passage's sentences) has nothing to spread, so its operators
+        # are split instead: a question's encode takes 5 ms instead of 7, 16 sentences 45 ms instead of 80.
         self.threads = max(1, threads or len(os.sched_getaffinity(0)))
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = ort.InferenceSession(
-            str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"]
+        self._session = self._open_session(ort, folder, 1)
+        self._parallel_session = (
+            self._open_session(ort, folder, self.threads) if self.threads > 1 else self._session
         )
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
+
+    @staticmethod
+    def _open_session(ort: Any, folder: Path, threads: int) -> Any:
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        return ort.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
 
     @classmethod
     def load(cls, target: str, cache_dir: Path | None = None) -> OnnxEncoder:
@@ -105,9 +111,11 @@ class OnnxEncoder:
         batches = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
 
         def run(chosen: np.ndarray) -> None:
-            out[chosen] = self._encode_batch([stripped[i] for i in chosen])
+            out[chosen] = self._encode_batch([stripped[i] for i in chosen], self._session)
 
-        if len(batches) == 1 or self.threads == 1:
+        if len(batches) == 1:
+            out[batches[0]] = self._encode_batch([stripped[i] for i in batches[0]], self._parallel_session)
+        elif self.threads == 1:
             for chosen in batches:
                 run(chosen)
         else:
@@ -120,14 +128,14 @@ class OnnxEncoder:
                 self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="onnx-encode")
             return self._pool
 
-    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+    def _encode_batch(self, texts: list[str], session: Any) -> np.ndarray:
         encodings = self._tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         feed = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self.inputs:
             feed["token_type_ids"] = np.array([e.type_ids for e in encodings], dtype=np.int64)
-        hidden = self._session.run(None, feed)[0]
+        hidden = session.run(None, feed)[0]
         if self.pooling == "cls":
             pooled = hidden[:, 0]
         elif self.pooling == "max":
