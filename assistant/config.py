@@ -212,9 +212,8 @@ class IngestSettings(Section):
     max_file_mb: float = Field(50, gt=0, description="Larger files are reported and skipped.")
     sentence_vectors: bool = Field(
         False,
-        description="Also embed, at ingest, every sentence the extractive answerer and the citation check will "
-        "embed, so that a first answer needs no model work beyond the question (about 2.5x the ingest time; "
-        "BENCHMARKS.md).",
+        description="Also embed, at ingest, every sentence the extractive answerer will embed, so that a first "
+        "answer needs no model work beyond the question (about 1.9x the ingest time; BENCHMARKS.md).",
     )
 
 
