@@ -208,17 +208,18 @@ class CitationVerifier:
         if not any(targets):
             return []
         cited = sorted(candidates)
-        vector_of: dict[tuple[int, int], np.ndarray] = {}
-        claim_vectors: list[np.ndarray | None] = [None] * len(claims)
         # A claim that quotes a sentence of its passage verbatim (every claim of an extractive answer) is
         # fully supported by it: the embeddings are computed only when some claim is not such a quote.
-        if any(
-            _verbatim(claims[index].text, candidates[n]) is None
+        quoted = {
+            (index, n): _verbatim(claims[index].text, candidates[n])
             for index, numbers in enumerate(targets)
             for n in numbers
             if candidates[n]
-        ):
-            claim_vectors = list(self.embedder.embed_sentences([c.text or "-" for c in claims]))
+        }
+        vector_of: dict[tuple[int, int], np.ndarray] = {}
+        claim_vectors = np.zeros((0, 0), dtype=np.float32)
+        if None in quoted.values():
+            claim_vectors = self.embedder.embed_sentences([c.text or "-" for c in claims])
             sentence_texts = [" ".join(t.split()) for n in cited for (_, _, t) in candidates[n]]
             sentence_vectors = self.embedder.embed_sentences(sentence_texts)
             row = 0
@@ -234,8 +235,11 @@ class CitationVerifier:
         for index, claim in enumerate(claims):
             for n in targets[index]:
                 if candidates[n]:
-                    i, support = self._best_quote(
-                        claim.text, claim_vectors[index], candidates[n], n, vector_of
+                    verbatim = quoted[(index, n)]
+                    i, support = (
+                        (verbatim, 1.0)
+                        if verbatim is not None
+                        else self._best_quote(claim.text, claim_vectors[index], candidates[n], n, vector_of)
                     )
                     if not _figures(claim.text) <= stated[n]:
                         support = 0.0  # a figure or date the passage never states is not supported by it
@@ -276,15 +280,12 @@ class CitationVerifier:
     def _best_quote(
         self,
         claim: str,
-        claim_vector: np.ndarray | None,
+        claim_vector: np.ndarray,
         sentences: list[tuple[int, int, str]],
         n: int,
         vector_of: dict[tuple[int, int], np.ndarray],
     ) -> tuple[int, float]:
-        quoted = _verbatim(claim, sentences)
-        if quoted is not None:
-            return quoted, 1.0
-        assert claim_vector is not None  # computed whenever some claim quotes no sentence verbatim
+        """The sentence that best supports a claim that quotes none of them, and its support."""
         claim_terms = set(terms(claim, self.stemmer))
         best_i, best = 0, -1.0
         for i, (_, _, text) in enumerate(sentences):
