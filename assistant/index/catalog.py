@@ -84,18 +84,25 @@ class ChunkRow:
     page_breaks: tuple[tuple[int, int], ...] = ()
 
 
+def open_sqlite(path: Path, schema: str) -> sqlite3.Connection:
+    """A SQLite file the index's threads share: autocommit (transactions are explicit), WAL, foreign keys on,
+    with `schema` applied."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA foreign_keys=ON")
+    db.executescript(schema)
+    return db
+
+
 class Catalog:
     """Thread-safe access to the SQLite catalog."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(SCHEMA)
+        self._db = open_sqlite(path, SCHEMA)
 
     def close(self) -> None:
         with self._lock:

@@ -10,7 +10,6 @@ document) is harmless, and a text the answerer asks for that is not here is simp
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -19,6 +18,7 @@ import numpy as np
 
 from ..config import EvidenceSettings
 from ..models import HEADING_SEPARATOR, Chunk
+from .catalog import open_sqlite
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sentences (
@@ -59,13 +59,9 @@ class SentenceVectorStore:
     """Vectors of sentence texts, by document, in a SQLite file beside the index."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
+        self._db = open_sqlite(path, SCHEMA)
 
     def lookup(self, texts: Iterable[str]) -> dict[str, np.ndarray]:
         """The stored vectors of those texts that have one."""
