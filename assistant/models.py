@@ -27,6 +27,16 @@ class DocumentMetadata(BaseModel):
         return date_key(self.date)
 
 
+def page_at(page_starts: list[tuple[int, int]], offset: int, first: int | None = None) -> int | None:
+    """The page holding `offset`, given (offset, page number) where pages start; `first` before them all."""
+    page = first
+    for start, number in page_starts:
+        if start > offset:
+            break
+        page = number
+    return page
+
+
 class Document(BaseModel):
     """A loaded source file: its plain text and metadata."""
 
@@ -40,12 +50,7 @@ class Document(BaseModel):
 
     def page_at(self, offset: int) -> int | None:
         """The page number that contains `offset`, if pages are known."""
-        page = None
-        for start, number in self.page_starts:
-            if start > offset:
-                break
-            page = number
-        return page
+        return page_at(self.page_starts, offset)
 
 
 class Chunk(BaseModel):
@@ -142,12 +147,7 @@ class Passage(BaseModel):
 
     def page_at(self, offset: int) -> int | None:
         """The page that holds document offset `offset` of this passage (its first page when unknown)."""
-        page = self.page
-        for start, number in self.page_breaks:
-            if start > offset:
-                break
-            page = number
-        return page
+        return page_at(self.page_breaks, offset, self.page)
 
 
 class Citation(BaseModel):

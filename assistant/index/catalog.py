@@ -292,7 +292,7 @@ class Catalog:
     def chunk_rows(self, ids: Iterable[str] | None = None) -> list[ChunkRow]:
         """Chunks with their document fields; every committed one (in catalog order) when `ids` is None."""
         query = (
-            'SELECT c.id, c.doc_id, c.ordinal, c.start, c."end", c.heading, c.page, c.page_end, c.text, d.metadata, '
+            'SELECT c.id, c.doc_id, c.ordinal, c.start, c."end", c.heading, c.page, c.text, d.metadata, '
             "CASE WHEN c.page_end > c.page THEN d.page_starts ELSE NULL END "
             "FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE d.status = 'committed'"
         )
@@ -308,7 +308,7 @@ class Catalog:
                     rows.extend(self._db.execute(query + f" AND c.id IN ({marks})", part).fetchall())
         metas: dict[str, DocumentMetadata] = {}
         out = []
-        for cid, doc_id, ordinal, start, end, heading, page, _page_end, text, metadata, page_starts in rows:
+        for cid, doc_id, ordinal, start, end, heading, page, text, metadata, page_starts in rows:
             meta = metas.get(doc_id) or metas.setdefault(
                 doc_id, DocumentMetadata.model_validate_json(metadata)
             )
