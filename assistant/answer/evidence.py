@@ -77,8 +77,8 @@ def years(text: str) -> set[str]:
 def absent_years(question: str, passages: list[Passage]) -> list[str]:
     """Years the question asks about that none of the passages mentions: the passages may cover the topic,
     but not that year (a 2040 target, when the documents stop at 2035), so they cannot answer it."""
-    asked = years(question)
-    return sorted(y for y in asked if not any(y in years(p.text) for p in passages))
+    mentioned = set().union(*(years(p.text) for p in passages))
+    return sorted(years(question) - mentioned)
 
 
 def year_mismatch(question_years: set[str], sentence: str) -> bool:
@@ -133,6 +133,13 @@ def is_candidate(sentence: str) -> bool:
     return is_substantive(sentence) and not is_heading_line(sentence)
 
 
+def evidence_text(heading_path: str, sentence: str, sentence_context: bool) -> str:
+    """What the answerer embeds for a passage sentence: the sentence with its section's heading path in front
+    ('The Core is made of four functions' means little alone, and much under 'The Core: four functions')."""
+    text = " ".join(sentence.split())
+    return f"{heading_path}\n{text}" if sentence_context and heading_path else text
+
+
 def term_weights(question_terms: list[str], sentence_terms: list[AbstractSet[str]]) -> dict[str, float]:
     """IDF of each question term among the candidate sentences: a term every candidate shares (the
     document's name, say) tells them apart less than one only the answer contains; a term no candidate
@@ -170,7 +177,10 @@ class EvidenceScorer:
         if query_vector is None:
             query_vector = self.embedder.embed_query(question)
         vectors = self.embedder.embed_sentences(
-            [self._embedding_text(passages[p], text) for p, _, _, text in candidates]
+            [
+                evidence_text(passages[p].heading_path, text, self.settings.sentence_context)
+                for p, _, _, text in candidates
+            ]
         )
         semantic = vectors @ query_vector
         candidate_terms = [sentence_terms(text, self.stemmer) for _, _, _, text in candidates]
@@ -195,14 +205,6 @@ class EvidenceScorer:
             out.append(SentenceEvidence(p_index, start, end, text, float(sim), lexical, combined, vector))
         out.sort(key=lambda e: (-e.score, e.passage, e.start))
         return Evidence(out)
-
-    def _embedding_text(self, passage: Passage, sentence: str) -> str:
-        """A sentence with its section's heading path in front: 'The Core is made of four functions'
-        means little alone, and much under 'The Core: four functions'."""
-        text = " ".join(sentence.split())
-        if self.settings.sentence_context and passage.heading_path:
-            return f"{passage.heading_path}\n{text}"
-        return text
 
     def _sentences(self, passages: list[Passage]) -> list[tuple[int, int, int, str]]:
         """(passage index, doc start, doc end, text) of substantive sentences, each sentence once."""

@@ -39,19 +39,15 @@ def answer_sentence_texts(chunk: Chunk, settings: EvidenceSettings) -> list[str]
     """The texts the answerer will embed for this chunk as a passage. (The citation check embeds nothing for an
     extractive answer, whose sentences are verbatim quotes; an LLM's answer is checked against the plain
     sentences, encoded then: beside the model's own time they cost little, and ahead of time, as much again.)"""
-    from ..answer.evidence import is_substantive, with_list_items
-    from ..text import sentence_spans
+    from ..answer.evidence import evidence_text, is_candidate, passage_sentences
 
-    text = chunk.text
-    heading = HEADING_SEPARATOR.join(chunk.heading_path)
-    spans = sentence_spans(text)
-    out: list[str] = []
-    # Evidence scoring: the first sentences_per_passage sentences, substantive ones, heading in front.
-    for start, end in with_list_items(text, spans[: settings.sentences_per_passage]):
-        sentence = text[start:end]
-        if is_substantive(sentence):
-            plain = " ".join(sentence.split())
-            out.append(f"{heading}\n{plain}" if settings.sentence_context and heading else plain)
+    # The same sentences, in the same form, as EvidenceScorer scores for a passage with this text.
+    text, heading = chunk.text, HEADING_SEPARATOR.join(chunk.heading_path)
+    out = [
+        evidence_text(heading, text[start:end], settings.sentence_context)
+        for start, end in passage_sentences(text, settings.sentences_per_passage)
+        if is_candidate(text[start:end])
+    ]
     return list(dict.fromkeys(t for t in out if t))
 
 
