@@ -21,6 +21,13 @@ from ..models import ChatMessage, Filters
 
 MAX_REPORTED_PROBLEMS = 20
 
+# A dataset is split in two fixed halves: one to tune on, one kept aside to check that what was tuned
+# generalises. A case's half is a hash of its id, so it never moves when cases are added or reordered; the
+# salt was chosen once so that the real-corpus set's kinds (cross-lingual, follow-ups, two-document,
+# unanswerable of each kind) fall about evenly in both halves.
+HALVES = ("tune", "check")
+HALF_SALT = "742:"
+
 
 class DatasetError(AssistantError):
     """A dataset that cannot be evaluated: malformed lines, duplicate ids, no cases."""
@@ -114,11 +121,25 @@ class Dataset:
     def __len__(self) -> int:
         return len(self.cases)
 
+    def half(self, name: str | None) -> Dataset:
+        """The cases of one fixed half, 'tune' or 'check' (all of them when None or 'all')."""
+        if name in (None, "all"):
+            return self
+        if name not in HALVES:
+            raise DatasetError(f"unknown half {name!r}; use one of {', '.join(HALVES)} or all")
+        cases = [case for case in self.cases if half_of(case.id) == name]
+        return Dataset(f"{self.name}-{name}", cases, self.source, fingerprint_cases(cases), self.notes)
+
     def limited(self, limit: int | None) -> Dataset:
         """The first `limit` cases (all when None)."""
         if limit is None or limit >= len(self.cases):
             return self
         return Dataset(self.name, self.cases[:limit], self.source, self.fingerprint, self.notes)
+
+
+def half_of(case_id: str) -> str:
+    """The half ('tune' or 'check') a case belongs to, by a hash of its id."""
+    return HALVES[hashlib.sha256((HALF_SALT + case_id).encode("utf-8")).digest()[0] % 2]
 
 
 def fingerprint_cases(cases: Iterable[EvalCase]) -> str:

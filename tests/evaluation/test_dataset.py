@@ -123,3 +123,38 @@ def test_the_dev_set_keeps_its_size_and_tag_minimums():
     assert all(len(c.evidence) >= 2 for c in data.cases if "multi-passage" in c.tags)
     for case in data.cases:
         assert case.question.strip() not in {e.quote for e in case.evidence}, case.id  # paraphrased
+
+
+def test_halves_are_fixed_by_id_and_split_the_real_corpus_set_evenly():
+    from assistant.evaluation.dataset import half_of
+
+    data = load_jsonl_dataset(ROOT / "evals" / "policy-corpus.jsonl")
+    tune, check = data.half("tune"), data.half("check")
+    assert {c.id for c in tune.cases}.isdisjoint({c.id for c in check.cases})
+    assert len(tune) + len(check) == len(data) and data.half("all") is data
+    assert abs(len(tune) - len(check)) <= 0.1 * len(data)
+    for kind in ("unanswerable", "follow-up", "multi-doc", "cross-lingual"):
+        counts = [sum(kind in c.tags for c in half.cases) for half in (tune, check)]
+        assert min(counts) >= 0.3 * sum(counts), (kind, counts)
+    assert all(half_of(c.id) == "tune" for c in tune.cases)
+    assert half_of("some-case") == half_of("some-case")
+    with pytest.raises(DatasetError, match="unknown half"):
+        data.half("train")
+
+
+def test_the_real_corpus_set_quotes_its_documents_and_keeps_its_kinds():
+    from tests.support import shared_data
+
+    folder = shared_data("policy-corpus")
+    data = load_jsonl_dataset(ROOT / "evals" / "policy-corpus.jsonl")
+    documents = {p.stem: load_document(p).text for p in folder.glob("*.md")}
+    spans = locate_evidence(data, documents.get)  # raises on any quote that is not verbatim
+    assert all(spans[c.id] for c in data.cases if c.answerable)
+    tags = Counter(t for c in data.cases for t in c.tags)
+    assert len(data) >= 150 and tags["unanswerable"] >= 30 and tags["follow-up"] >= 15
+    assert tags["multi-doc"] >= 20 and tags["cross-lingual"] >= 15
+    english = {d for d, text in documents.items() if not d.endswith("_zh")}
+    asked = {e.doc_id for c in data.cases if "multi-doc" not in c.tags for e in c.evidence}
+    assert english <= asked  # single-document facts over every English document
+    for kind in ("missing-provision", "uncovered-country", "unindexed-document", "near-miss"):
+        assert tags[kind] >= 5, kind
