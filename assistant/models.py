@@ -66,10 +66,18 @@ class Chunk(BaseModel):
     page: int | None = None
     page_end: int | None = None
     n_tokens: int = 0
+    # The text without its noise (page headers, footnote marks: see ingest/cleaning.py), as embedded and
+    # indexed; not stored, since the citations always quote `text`. None: the same as `text`.
+    search_text: str | None = Field(default=None, exclude=True)
 
     @property
     def heading(self) -> str:
         return HEADING_SEPARATOR.join(self.heading_path)
+
+    @property
+    def index_text(self) -> str:
+        """What is embedded and indexed for this chunk: its text without noise."""
+        return self.text if self.search_text is None else self.search_text
 
 
 class Filters(BaseModel):
@@ -117,13 +125,14 @@ class Filters(BaseModel):
 
 
 class PassageScores(BaseModel):
-    """How a passage was found: each retriever's score and rank, and the fused score."""
+    """How a passage was found: each retriever's score and rank, the fused score and the reranker's."""
 
     dense: float | None = None
     dense_rank: int | None = None
     bm25: float | None = None
     bm25_rank: int | None = None
     fused: float = 0.0
+    rerank: float | None = None  # the cross-encoder's score, when the passage was reranked
     sources: list[Literal["dense", "bm25"]] = Field(default_factory=list)
 
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..config import EvidenceSettings
 from ..index.embedder import Embedder
+from ..ingest.cleaning import is_noise_sentence
 from ..models import Passage
 from ..text import LIST_ITEM, has_cjk, sentence_spans, terms, words
 
@@ -129,8 +130,9 @@ def sentence_terms(text: str, stemmer: str | None) -> frozenset[str]:
 
 @lru_cache(maxsize=SENTENCE_CACHE_SIZE)
 def is_candidate(sentence: str) -> bool:
-    """Whether a passage sentence may answer anything: substantive and not a heading line."""
-    return is_substantive(sentence) and not is_heading_line(sentence)
+    """Whether a passage sentence may answer anything: substantive, not a heading line, and no page furniture,
+    table of contents or bare URL in it (see ingest/cleaning.py)."""
+    return is_substantive(sentence) and not is_heading_line(sentence) and not is_noise_sentence(sentence)
 
 
 def evidence_text(heading_path: str, sentence: str, sentence_context: bool) -> str:

@@ -2,7 +2,10 @@
 
 Every chunk is a contiguous slice `document.text[start:end]`; consecutive chunks of one section overlap by
 whole sentences; the text the model embeds (title and heading path prepended) never exceeds its
-`max_seq_length`, counted with the model's own tokenizer.
+`max_seq_length`, counted with the model's own tokenizer. Noise (page furniture, tables of contents, URL
+lines, footnote marks: see `cleaning.py`) stays in the slice but not in what is embedded and indexed
+(`Chunk.search_text`); page breaks count as paragraph breaks, so chunks tend to end at them, and a stretch
+that is nothing but noise becomes no chunk at all.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 from ..config import ChunkingSettings
 from ..models import HEADING_SEPARATOR, Chunk, Document
 from ..text import paragraph_spans, sentence_spans
-from .structure import split_sections
+from .cleaning import NoiseIndex, noise_spans
+from .structure import Section, split_sections
 
 
 class TokenCounter(Protocol):
@@ -40,6 +44,7 @@ class _Atom:
     end: int
     tokens: int
     paragraph_start: bool
+    noise: bool = False  # nothing but line noise: embedded as nothing, never the start of a chunk
 
 
 @dataclass
@@ -69,8 +74,8 @@ class Chunker:
 
     def embedding_text(self, title: str, chunk: Chunk) -> str:
         if not self.settings.embed_prefix:
-            return chunk.text
-        return self._fit_prefix(title, chunk.heading_path) + chunk.text
+            return chunk.index_text
+        return self._fit_prefix(title, chunk.heading_path) + chunk.index_text
 
     def chunk(self, document: Document) -> list[Chunk]:
         """The chunks of one document, in order."""
@@ -79,9 +84,10 @@ class Chunker:
         pieces: list[_Piece] = []
         carried: list[_Atom] = []
         carried_path: tuple[str, ...] = ()
-        sections = split_sections(text)
+        noise = NoiseIndex(noise_spans(text, document.page_starts, title))
+        sections = _without_noise_blocks(split_sections(text), noise, text)
         for index, section in enumerate(sections):
-            atoms = carried + self._atoms(text, section.start, section.end)
+            atoms = carried + self._atoms(text, section.start, section.end, noise)
             path = section.path if len(atoms) > len(carried) else carried_path
             carried = []
             if not atoms:
@@ -93,22 +99,27 @@ class Chunker:
             pieces.extend(self._pack(text, atoms, self._budget(title, path), path))
         if carried:
             pieces.extend(self._pack(text, carried, self._budget(title, carried_path), carried_path))
-        chunks = self._verified(document, pieces)
+        pieces = [p for p in pieces if not noise.covers(p.start, p.end, text)]
+        chunks = self._verified(document, pieces, noise)
         return _with_ids(document, chunks)
 
     # --- atoms ------------------------------------------------------------------------------------------
 
-    def _atoms(self, text: str, start: int, end: int) -> list[_Atom]:
-        spans: list[tuple[int, int, bool]] = []
+    def _atoms(self, text: str, start: int, end: int, noise: NoiseIndex) -> list[_Atom]:
+        spans: list[tuple[int, int, bool, bool]] = []  # start, end, paragraph start, noise
         for p_start, p_end in paragraph_spans(text, start, end):
             for i, (s, e) in enumerate(sentence_spans(text, p_start, p_end)):
-                spans.append((s, e, i == 0))
-        counts = self.counter.count_tokens([text[s:e] for s, e, _ in spans])
+                spans.extend(_split_at_noise(text, s, e, i == 0, noise))
+        counts = self.counter.count_tokens(
+            [noise.search_text(text, s, e) if not is_noise else "" for s, e, _, is_noise in spans]
+        )
         # The prefix takes at most a third of the budget, so an atom this size fits under any prefix.
         limit = (self.max_tokens - self.counter.special_tokens) * 2 // 3 - 2
         atoms: list[_Atom] = []
-        for (s, e, para), tokens in zip(spans, counts, strict=True):
-            if tokens <= limit:
+        for (s, e, para, is_noise), tokens in zip(spans, counts, strict=True):
+            if is_noise:
+                atoms.append(_Atom(s, e, 0, para, noise=True))
+            elif tokens <= limit:
                 atoms.append(_Atom(s, e, tokens, para))
             else:
                 atoms.extend(self._split_long(text, s, e, limit, para))
@@ -180,6 +191,8 @@ class Chunker:
                 continue
             pieces.append(_Piece(current[0].start, current[-1].end, path, tokens))
             current = self._overlap(current, atom, budget)
+            while current and current[0].noise:  # a chunk starts with body text, not a page header
+                current.pop(0)
             current.append(atom)
             tokens = sum(a.tokens for a in current)
         if current:
@@ -208,18 +221,17 @@ class Chunker:
 
     # --- verification -----------------------------------------------------------------------------------
 
-    def _verified(self, document: Document, pieces: list[_Piece]) -> list[Chunk]:
+    def _verified(self, document: Document, pieces: list[_Piece], noise: NoiseIndex) -> list[Chunk]:
         """Count each chunk exactly as the model will see it, and cut any that is still too long."""
         title = document.metadata.title
         out: list[Chunk] = []
         queue = list(pieces)
         while queue:
             batch, queue = queue, []
-            texts = [self.embedding_text(title, _as_chunk(document, p)) for p in batch]
-            counts = self.counter.count_tokens(texts)
-            for piece, count in zip(batch, counts, strict=True):
+            chunks = [_as_chunk(document, p, noise) for p in batch]
+            counts = self.counter.count_tokens([self.embedding_text(title, c) for c in chunks])
+            for piece, chunk, count in zip(batch, chunks, counts, strict=True):
                 if count + self.counter.special_tokens <= self.max_tokens:
-                    chunk = _as_chunk(document, piece)
                     chunk.n_tokens = count + self.counter.special_tokens
                     out.append(chunk)
                 else:
@@ -252,7 +264,60 @@ def _paragraph_sizes(atoms: list[_Atom]) -> list[int]:
     return sizes
 
 
-def _as_chunk(document: Document, piece: _Piece) -> Chunk:
+def _without_noise_blocks(sections: list[Section], noise: NoiseIndex, text: str) -> list[Section]:
+    """The sections with tables of contents and cover pages cut out, so that they join no body text."""
+    blocks = [(s.start, s.end) for s in noise.spans if s.kind in ("toc", "cover")]
+    merged: list[list[int]] = []
+    for start, end in blocks:
+        if merged and noise.covers(merged[-1][1], start, text):
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    if not merged:
+        return sections
+    out: list[Section] = []
+    for section in sections:
+        cursor = section.start
+        for start, end in merged:
+            if end <= cursor or start >= section.end:
+                continue
+            if start > cursor:
+                out.append(Section(cursor, start, section.path))
+            cursor = max(cursor, min(end, section.end))
+        if cursor < section.end:
+            out.append(Section(cursor, section.end, section.path))
+    return [s for s in out if text[s.start : s.end].strip()]
+
+
+def _split_at_noise(
+    text: str, start: int, end: int, paragraph_start: bool, noise: NoiseIndex
+) -> list[tuple[int, int, bool, bool]]:
+    """A sentence cut around the line noise inside it (a page header in mid-sentence): (start, end,
+    paragraph start, noise) pieces; body text after a page break counts as a new paragraph."""
+    lines = [s for s in noise.overlapping(start, end) if s.blocking]
+    if not lines:
+        return [(start, end, paragraph_start, False)]
+    out: list[tuple[int, int, bool, bool]] = []
+    cursor = start
+    after_noise = paragraph_start
+    for span in lines:
+        s, e = max(span.start, start), min(span.end, end)
+        if s > cursor and text[cursor:s].strip():
+            body = text[cursor:s]
+            lead = len(body) - len(body.lstrip())
+            out.append((cursor + lead, cursor + len(body.rstrip()), after_noise, False))
+        if e > max(s, cursor):
+            out.append((max(s, cursor), e, False, True))
+            after_noise = True
+        cursor = max(cursor, e)
+    body = text[cursor:end]
+    if body.strip():
+        lead = len(body) - len(body.lstrip())
+        out.append((cursor + lead, cursor + len(body.rstrip()), after_noise, False))
+    return out
+
+
+def _as_chunk(document: Document, piece: _Piece, noise: NoiseIndex | None = None) -> Chunk:
     text = document.text[piece.start : piece.end]
     return Chunk(
         id="",
@@ -264,6 +329,7 @@ def _as_chunk(document: Document, piece: _Piece) -> Chunk:
         heading_path=list(piece.path),
         page=document.page_at(piece.start),
         page_end=document.page_at(max(piece.start, piece.end - 1)),
+        search_text=noise.search_text(document.text, piece.start, piece.end) if noise else None,
     )
 
 

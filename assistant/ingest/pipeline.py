@@ -25,7 +25,7 @@ from .loaders import LOADER_VERSION, LOADERS, document_id_for, load_bytes, load_
 
 log = logging.getLogger(__name__)
 
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"  # 2: noise (page furniture, tables of contents) left out of vectors and terms
 EMBED_BATCH_CHUNKS = 512  # chunks gathered across small documents before one encode call
 
 
@@ -39,8 +39,8 @@ class _Prepared:
 
 
 def index_terms(document: Document, chunks: list[Chunk], stemmer: str | None) -> list[list[str]]:
-    """The BM25 terms of each chunk: its document's title, its heading path and its text."""
-    return terms_batch([f"{document.metadata.title}\n{c.heading}\n{c.text}" for c in chunks], stemmer)
+    """The BM25 terms of each chunk: its document's title, its heading path and its text without noise."""
+    return terms_batch([f"{document.metadata.title}\n{c.heading}\n{c.index_text}" for c in chunks], stemmer)
 
 
 def discover(

@@ -63,7 +63,7 @@ def find_headings(text: str) -> list[Heading]:
         if stripped.startswith("```"):
             in_code = not in_code
             continue
-        if in_code or not stripped or _TOC_LINE.match(stripped):
+        if in_code or not stripped or TOC_LINE.match(stripped):
             continue
         found = _classify(stripped)
         if found is None:
@@ -80,7 +80,8 @@ def find_headings(text: str) -> list[Heading]:
     return _drop_toc_entries(headings)
 
 
-_TOC_LINE = re.compile(r"^(.{2,160}?)\s*(?:\.\s?){4,}\s*[\divxlc]*\s*$")
+# A table-of-contents line: a title, dot leaders, perhaps a page number (cleaning.py uses it too).
+TOC_LINE = re.compile(r"^(.{2,160}?)\s*(?:\.\s?){4,}\s*[\divxlc]*\s*$")
 _TRAILING_PAGE = re.compile(r"^(.*\S)\s+\d{1,3}$")
 
 
@@ -88,7 +89,7 @@ def _table_of_contents(lines: list[tuple[int, str]]) -> dict[str, int]:
     """Titles listed in a dot-leader table of contents, with the offset of their TOC line."""
     titles: dict[str, int] = {}
     for start, line in lines:
-        match = _TOC_LINE.match(line.strip())
+        match = TOC_LINE.match(line.strip())
         if match:
             titles.setdefault(_toc_key(match.group(1)), start)
     return titles

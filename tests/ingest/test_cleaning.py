@@ -1,0 +1,251 @@
+"""Noise in document text: found with exact offsets, kept out of chunk vectors and answer candidates."""
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from assistant.answer.evidence import is_candidate, passage_sentences
+from assistant.config import ChunkingSettings
+from assistant.ingest.chunking import Chunker
+from assistant.ingest.cleaning import NoiseIndex, is_noise_sentence, noise_spans
+from assistant.ingest.loaders import load_bytes, load_document
+from assistant.models import Document, DocumentMetadata
+from tests.support import shared_data
+
+BODY = (
+    "The framework sets out how regulators should apply the principles in their own sectors. "
+    "Each regulator will publish guidance on the use of artificial intelligence in its remit.\n"
+    "Regulators will work together through the central function to keep the approach coherent.\n"
+)
+
+
+def paged_text() -> str:
+    """Six pages of body text, each ending with a page number and a running header (as PDF dumps do)."""
+    pages = []
+    for n in range(1, 7):
+        pages.append(f"{BODY}Page {n} closes with this sentence about the regulators.\n{n}\n")
+        pages.append("A pro-innovation approach to AI regulation: response\n")
+    return "".join(pages)
+
+
+def spans_of(text: str, kind: str, **kwargs) -> list[str]:
+    return [text[s.start : s.end] for s in noise_spans(text, **kwargs) if s.kind == kind]
+
+
+def test_page_numbers_and_running_headers_are_found_with_exact_offsets():
+    text = paged_text()
+    assert spans_of(text, "page_number") == [str(n) for n in range(1, 7)]
+    assert spans_of(text, "running_header") == ["A pro-innovation approach to AI regulation: response"] * 6
+    for span in noise_spans(text):
+        assert text[span.start : span.end] == text[span.start : span.end].strip()
+    assert not NoiseIndex(noise_spans(text)).is_noise(0, len(BODY) - 1)
+
+
+def test_numbers_that_do_not_continue_a_page_numbering_are_body_text():
+    text = "Targets for the plan:\n\n70\n\nper cent of firms by 2027, and\n\n90\n\nby 2030.\n"
+    assert noise_spans(text) == []
+
+
+def test_a_repeated_line_away_from_page_breaks_is_not_a_header():
+    text = ("Recommended Policy Actions\n" + BODY + "\n") * 4
+    assert spans_of(text, "running_header") == []
+
+
+def test_a_line_repeating_the_title_is_a_running_header_without_page_numbers():
+    text = ("Next Generation Artificial Intelligence Development Plan\nIssued by State Council\n" + BODY) * 3
+    title = "Next Generation Artificial Intelligence Development Plan — summary"
+    headers = spans_of(text, "running_header", title=title)
+    assert headers.count("Issued by State Council") == 3 and len(headers) == 6
+
+
+def test_table_of_contents_blocks():
+    text = (
+        "Table of Contents\n"
+        "Introduction .................................... 1\n"
+        "1. Governance of Generative AI and the Service Providers\n"
+        "of Generative AI ................................ 9\n"
+        "Editorial by the President 2\n"
+        "Appendix ........................................ 33\n"
+        "\nIntroduction\n" + BODY
+    )
+    toc = spans_of(text, "toc")
+    assert toc[0] == "Table of Contents" and toc[-1].startswith("Appendix")
+    assert "1. Governance of Generative AI and the Service Providers" in toc
+    assert "Editorial by the President 2" in toc
+    assert not any("framework" in t for t in toc)
+
+
+def test_url_lines_and_available_at_boilerplate():
+    text = (
+        BODY
+        + "https://www.gov.uk/government/publications/ai-regulation\n"
+        + ("This publication is available at https://www.gov.uk/official-documents\n" + BODY)
+    )
+    assert spans_of(text, "url") == ["https://www.gov.uk/government/publications/ai-regulation"]
+    assert spans_of(text, "url_tail") == [" available at https://www.gov.uk/official-documents"]
+    assert is_noise_sentence("This publication is available at https://www.gov.uk/official-documents")
+    assert not is_noise_sentence(
+        "The guidance, available at https://x.org/a, tells regulators how to apply it."
+    )
+
+
+def test_footnote_marks_need_their_footnote():
+    text = "This matters for policy.12 The plan continues in year8. Data4 is a company.\n12 See the annex.\n8 Ibid.\n4 x"
+    refs = [
+        (text[s.start - 5 : s.start], text[s.start : s.end])
+        for s in noise_spans(text)
+        if s.kind == "footnote_ref"
+    ]
+    assert refs == [("licy.", "12"), (" year", "8")]
+    assert "year8" not in NoiseIndex(noise_spans(text)).search_text(text, 0, len(text))
+
+
+def test_soft_hyphenation_is_joined_only_for_words_the_document_spells_whole():
+    text = (
+        "The regulation applies. Each regu-\nlation is reviewed; a high-\nrisk system and a high-risk one.\n"
+    )
+    kinds = [(text[s.start - 4 : s.start], s.kind) for s in noise_spans(text)]
+    assert kinds == [("regu", "hyphenation")]
+    assert "Each regulation is reviewed; a high-\nrisk" in NoiseIndex(noise_spans(text)).search_text(
+        text, 0, len(text)
+    )
+
+
+def test_cover_page_from_page_markers():
+    data = ("---- Page 1 ----\nHong Kong\nGuideline\nApril 2025\n---- Page 2 ----\n" + BODY).encode()
+    document = load_bytes(data, "guideline.txt")
+    assert spans_of(document.text, "cover", page_starts=document.page_starts) == [
+        "Hong Kong",
+        "Guideline",
+        "April 2025",
+    ]
+
+
+def test_sentences_with_page_furniture_are_not_candidates():
+    assert not is_candidate("the regulators will publish their\n7\nstrategic approach to AI by April.")
+    assert not is_candidate("Governance of Generative AI .............................. 9")
+    assert not is_candidate("Page 3 of 40")
+    assert is_candidate("Regulators will publish their strategic approach to AI by 30 April 2024.")
+    assert is_candidate("(1) The purpose of this Regulation is to improve the functioning of the market.")
+
+
+def make_document(text: str, title: str = "A pro-innovation approach to AI regulation") -> Document:
+    return Document(
+        id="doc",
+        source="doc.md",
+        text=text,
+        content_hash=hashlib.sha256(text.encode()).hexdigest(),
+        metadata=DocumentMetadata(title=title),
+    )
+
+
+def check_chunks(chunker: Chunker, document: Document) -> list:
+    noise = NoiseIndex(noise_spans(document.text, document.page_starts, document.metadata.title))
+    chunks = chunker.chunk(document)
+    assert chunks
+    for chunk in chunks:
+        assert document.text[chunk.start : chunk.end] == chunk.text
+        assert chunk.search_text is not None
+        for span in noise.overlapping(chunk.start, chunk.end):
+            if span.blocking and span.start >= chunk.start and span.end <= chunk.end:
+                noise_text = document.text[span.start : span.end]
+                assert noise_text not in chunk.search_text.split("\n"), noise_text
+        for start, end in passage_sentences(chunk.text):
+            if noise.is_noise(chunk.start + start, chunk.start + end):
+                assert not is_candidate(chunk.text[start:end]), chunk.text[start:end]
+    return chunks
+
+
+def test_chunks_leave_page_furniture_out_of_what_they_embed(embedder):
+    chunker = Chunker(ChunkingSettings(max_tokens=128), embedder)
+    document = make_document(paged_text())
+    chunks = check_chunks(chunker, document)
+    for chunk in chunks:
+        assert "response" not in chunk.search_text
+        embedded = chunker.embedding_text(document.metadata.title, chunk)
+        assert embedded.endswith(chunk.search_text)
+
+
+# --- the real corpus (skipped when ../shared/data is absent) -------------------------------------------
+
+
+def corpus_documents(*names: str) -> list[Document]:
+    folder = shared_data("policy-corpus")
+    return [load_document(Path(folder) / name) for name in names]
+
+
+REAL = [
+    "uk_ai_regulation_white_paper_consultation_response_2024.md",
+    "us_americas_ai_action_plan_2025.md",
+    "de_ai_strategy_2020_update_en.md",
+    "hk_generative_ai_technical_application_guideline_2025.md",
+    "us_nist_ai_rmf_1_0_ai_100_1_2023.md",
+    "cn_most_aidp_2017_official_english_summary.md",
+]
+
+
+@pytest.mark.parametrize("name", REAL)
+def test_real_noise_spans_are_exact_and_spare_body_sentences(name):
+    (document,) = corpus_documents(name)
+    text = document.text
+    spans = noise_spans(text, document.page_starts, document.metadata.title)
+    assert spans == sorted(spans)
+    kinds = {s.kind for s in spans}
+    assert kinds & {"running_header", "page_number", "page_marker", "toc"}
+    for span in spans:
+        piece = text[span.start : span.end]
+        assert piece.strip() and len(piece) < 400
+        if span.blocking:  # whole lines, exactly
+            assert text[span.start - 1 : span.start] in ("", "\n", " ", "\t") or text[: span.start].endswith(
+                (" ", "\t")
+            )
+            assert "\n" not in piece
+    share = sum(s.end - s.start for s in spans) / len(text)
+    assert share < 0.12
+
+
+def test_real_body_sentences_are_not_marked():
+    uk, us, de = corpus_documents(*REAL[:3])
+    for document, sentence in [
+        (uk, "We are asking a number of regulators to publish an update outlining"),
+        (us, "The United States is in a race to achieve global dominance in artificial intelligence (AI)."),
+        (us, "America’s AI Action Plan has three pillars: innovation, infrastructure, and international"),
+        (
+            de,
+            "With the update of the Artificial Intelligence Strategy, the Federal Government is focusing its",
+        ),
+    ]:
+        start = document.text.index(sentence)
+        noise = NoiseIndex(noise_spans(document.text, document.page_starts, document.metadata.title))
+        assert not noise.is_noise(start, start + len(sentence)), sentence
+
+
+def test_real_headers_found_on_every_page():
+    (uk,) = corpus_documents(REAL[0])
+    header = "A pro-innovation approach to AI regulation: government response to consultation"
+    found = spans_of(uk.text, "running_header", page_starts=uk.page_starts, title=uk.metadata.title)
+    assert found.count(header) >= 0.9 * uk.text.count(header + "\n")
+
+
+@pytest.mark.parametrize("name", REAL[:2])
+def test_real_chunks_are_exact_slices_and_no_candidate_holds_noise(embedder, name):
+    (document,) = corpus_documents(name)
+    chunker = Chunker(ChunkingSettings(), embedder)
+    noise = NoiseIndex(noise_spans(document.text, document.page_starts, document.metadata.title))
+    chunks = chunker.chunk(document)
+    header = "AMERICA’S AI ACTION PLAN" if "americas" in name else "government response to consultation\n"
+    for chunk in chunks:
+        assert document.text[chunk.start : chunk.end] == chunk.text
+        assert header not in chunk.search_text
+        assert ".........." not in chunk.search_text
+        for start, end in passage_sentences(chunk.text):
+            sentence = chunk.text[start:end]
+            if is_candidate(sentence):
+                blocking = [
+                    s for s in noise.overlapping(chunk.start + start, chunk.start + end) if s.blocking
+                ]
+                kinds = {s.kind for s in blocking}
+                # A running header inside a sentence is only known to the whole document; a page number
+                # beside it is what the answerer sees, and both always come together in these files.
+                assert kinds <= {"running_header"} and not (kinds and "\n" not in sentence), (sentence, kinds)
