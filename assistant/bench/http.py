@@ -7,6 +7,7 @@ load generator is an async httpx client in this process, bounded both in request
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import socket
 import subprocess
@@ -23,10 +24,9 @@ from .stats import latency_summary, rss_mb
 
 
 def serve_available() -> bool:
-    """Whether this checkout has the `assistant serve` command."""
-    from ..cli import main
-
-    return "serve" in main.commands
+    """Whether this checkout has the HTTP service that `assistant serve` runs."""
+    # Asked of the API package, not of the CLI: the CLI imports bench, so bench never imports the CLI.
+    return importlib.util.find_spec("assistant.api.server") is not None
 
 
 @dataclass
@@ -77,6 +77,7 @@ def start_server(
     timeout: float = 180.0,
 ) -> Server:
     """Start `assistant serve` and wait until `/readyz` answers 200; the wait is the start-up time."""
+    # The CLI in a child process (what a user runs), so measuring it needs no import of the CLI here.
     command = [
         sys.executable,
         "-m",
