@@ -183,6 +183,7 @@ class StageTimings(BaseModel):
     embed_query: float = 0.0
     dense: float = 0.0
     bm25: float = 0.0
+    scope: float = 0.0
     fusion: float = 0.0
     evidence: float = 0.0
     generate: float = 0.0

@@ -12,7 +12,8 @@ from pathlib import Path
 from .answer.backends import AnswerBackend, GenerationRequest, create_backend
 from .answer.citations import CitationVerifier, VerifiedAnswer
 from .answer.condense import Condensed, condense_question
-from .answer.evidence import Evidence, EvidenceScorer, absent_years
+from .answer.evidence import Evidence, EvidenceScorer
+from .answer.specifics import describe, specifics
 from .config import Settings, load_settings
 from .errors import BackendError, InvalidInputError, NotFoundError
 from .index.embedder import Embedder
@@ -187,21 +188,31 @@ class Assistant:
             "evidence_score": round(evidence.score, 4),
             "passages": passages,
         }
-        unmentioned = absent_years(standalone, passages) if self.settings.answer.require_asked_years else []
-        if evidence.score < self.settings.answer.abstain_threshold or unmentioned:
+        missing, unknown = [], []
+        if self.settings.answer.require_specifics and passages:
+            # "Article 118", "Executive Order 14117", "Brazil", "2040": passages on the topic that never
+            # mention what the question pins down cannot answer it, however well they match otherwise.
+            asked = specifics(standalone)
+            missing = asked.absent_from(passages)
+            unknown = asked.unknown_names(self.index.knows)
+        if evidence.score < self.settings.answer.abstain_threshold or missing or unknown:
             # The model is never called on weak evidence: abstention does not rest on its honesty.
             timings.total = _ms(started)
             if not passages:
                 reason = "no passage matched the question"
-            elif unmentioned:
-                reason = f"no passage mentions {' or '.join(unmentioned)}"
+            elif missing or unknown:
+                reason = describe(missing, unknown)
             else:
                 reason = "the evidence is below the threshold"
             yield StreamEvent(type="final", answer=self._abstention(base, reason, timings))
             return
 
         request = GenerationRequest(
-            question=standalone, passages=passages, evidence=evidence, history=history or []
+            question=standalone,
+            passages=passages,
+            evidence=evidence,
+            history=history or [],
+            named_documents=retrieval.named_documents,
         )
         t = time.perf_counter()
         skip = (

@@ -41,7 +41,7 @@ def test_a_year_no_passage_mentions_is_an_abstention_whatever_the_topic_match(co
     assert answer.abstain_reason == "no passage mentions 2040"
     # the passages are on topic (their evidence clears the threshold): only the year check refuses
     assert answer.evidence_score >= corpus_assistant.settings.answer.abstain_threshold
-    monkeypatch.setattr(corpus_assistant.settings.answer, "require_asked_years", False)
+    monkeypatch.setattr(corpus_assistant.settings.answer, "require_specifics", False)
     assert not corpus_assistant.ask(question).abstained
 
 

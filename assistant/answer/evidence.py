@@ -19,6 +19,7 @@ from ..index.embedder import Embedder
 from ..ingest.cleaning import is_noise_sentence
 from ..models import Passage
 from ..text import LIST_ITEM, has_cjk, sentence_spans, terms, words
+from .specifics import asked_kind, states_kind, years
 
 
 @dataclass
@@ -67,21 +68,6 @@ def with_list_items(text: str, spans: list[tuple[int, int]], max_chars: int = 70
     return out
 
 
-_YEAR = re.compile(r"(?<![\w.,])(?:19|20)\d{2}(?![\w%]|[.,]\d)")
-
-
-def years(text: str) -> set[str]:
-    """Four-digit years (1900-2099) mentioned in the text."""
-    return set(_YEAR.findall(text))
-
-
-def absent_years(question: str, passages: list[Passage]) -> list[str]:
-    """Years the question asks about that none of the passages mentions: the passages may cover the topic,
-    but not that year (a 2040 target, when the documents stop at 2035), so they cannot answer it."""
-    mentioned = set().union(*(years(p.text) for p in passages))
-    return sorted(years(question) - mentioned)
-
-
 def year_mismatch(question_years: set[str], sentence: str) -> bool:
     """True when the question asks about a year and the sentence names years, none of them the one asked:
     a 2030 target does not answer a question about 2027, nor a 2035 goal one about 2040."""
@@ -91,7 +77,8 @@ def year_mismatch(question_years: set[str], sentence: str) -> bool:
     return bool(mentioned) and not mentioned & question_years
 
 
-_HEADING_LINE = re.compile(r"^\s*#{1,6}\s")
+# A Markdown heading, or a line made only of bold runs ("**Title 3—The President** **Executive Order ...**").
+_HEADING_LINE = re.compile(r"^\s*(?:#{1,6}\s|(?:\*\*[^*\n]+\*\*[ \t]*)+$)")
 
 
 def is_heading_line(sentence: str) -> bool:
@@ -100,11 +87,22 @@ def is_heading_line(sentence: str) -> bool:
     return bool(_HEADING_LINE.match(sentence))
 
 
+_ENDS_LIKE_A_SENTENCE = re.compile(r"[.!?;:。！？；：…)\]\"'”’]\s*$")
+
+
 def is_substantive(sentence: str) -> bool:
-    """False for headings, list markers and other fragments that cannot answer anything on their own."""
+    """False for headings, list markers and other fragments that cannot answer anything on their own: a
+    short line with no sentence end ("Establishment and structure of the Board"), or one mostly in capitals
+    (a cover page's "INDEPENDENT HIGH-LEVEL EXPERT GROUP ... ETHICS GUIDELINES")."""
     if has_cjk(sentence):
         return len(sentence.strip()) >= 8
-    return len(words(sentence)) >= 5
+    tokens = words(sentence)
+    if len(tokens) < 5:
+        return False
+    if len(tokens) <= 12 and not _ENDS_LIKE_A_SENTENCE.search(sentence):
+        return False
+    letters = [c for c in sentence if c.isalpha()]
+    return sum(c.isupper() for c in letters) <= 0.5 * len(letters)
 
 
 # The same passages come back for many questions, so how their text splits into sentences, and each
@@ -191,6 +189,7 @@ class EvidenceScorer:
         total_weight = s.semantic_weight + s.lexical_weight + s.passage_weight or 1.0
         n_passages = max(1, len(passages))
         asked_years = years(question)
+        kind = asked_kind(question)
         out: list[SentenceEvidence] = []
         for (p_index, start, end, text), vector, sim, s_terms in zip(
             candidates, vectors, semantic, candidate_terms, strict=True
@@ -204,6 +203,8 @@ class EvidenceScorer:
             ) / total_weight
             if year_mismatch(asked_years, text):
                 combined *= 1.0 - s.year_mismatch_penalty
+            if not states_kind(text, kind):
+                combined *= 1.0 - s.kind_mismatch_penalty
             out.append(SentenceEvidence(p_index, start, end, text, float(sim), lexical, combined, vector))
         out.sort(key=lambda e: (-e.score, e.passage, e.start))
         return Evidence(out)

@@ -43,8 +43,17 @@ def sweep(runs: dict[str, Sequence[Record]], thresholds: Sequence[float]) -> lis
     return rows
 
 
-def choose(rows: Sequence[dict[str, float]]) -> dict[str, float]:
-    """The row with the best mean abstention F1 (then fewer false refusals, then the lower threshold)."""
+def choose(rows: Sequence[dict[str, float]], max_false_refusals: float | None = None) -> dict[str, float]:
+    """The row with the best mean abstention F1 (then fewer false refusals, then the lower threshold), among
+    those whose mean false refusal rate is at most `max_false_refusals` (the least refusing row when none is)."""
+    allowed = [
+        r for r in rows if max_false_refusals is None or r["mean_false_refusal_rate"] <= max_false_refusals
+    ]
+    if not allowed:
+        return min(
+            rows, key=lambda r: (r["mean_false_refusal_rate"], -r["mean_abstention_f1"], r["threshold"])
+        )
     return min(
-        rows, key=lambda r: (-round(r["mean_abstention_f1"], 6), r["mean_false_refusal_rate"], r["threshold"])
+        allowed,
+        key=lambda r: (-round(r["mean_abstention_f1"], 6), r["mean_false_refusal_rate"], r["threshold"]),
     )

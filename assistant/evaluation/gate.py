@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -16,6 +17,11 @@ def default_gate_path() -> Path:
     return configs_dir() / "quality-gate.yaml"
 
 
+def gate_paths() -> list[Path]:
+    """Every quality gate of the project: configs/quality-gate*.yaml."""
+    return sorted(configs_dir().glob("quality-gate*.yaml"))
+
+
 class Gate(BaseModel):
     """Which dataset and variant the gate judges, and the bounds each metric must respect."""
 
@@ -23,6 +29,10 @@ class Gate(BaseModel):
 
     dataset: str
     variant: str = "hybrid/extractive"
+    corpus: str | None = Field(
+        None, description="The documents the dataset is about (relative to the repository), if not corpus/."
+    )
+    half: Literal["tune", "check"] | None = Field(None, description="Only this fixed half of the dataset.")
     min: dict[str, float] = Field(default_factory=dict)
     max: dict[str, float] = Field(default_factory=dict)
 

@@ -53,6 +53,10 @@ class LexicalIndex:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def has_term(self, term: str) -> bool:
+        """Whether any indexed passage contains the term."""
+        return self._bm25 is not None and term in self._bm25.vocab_dict  # type: ignore[attr-defined]
+
     def search(
         self, query_terms: list[str], k: int, mask: np.ndarray | None = None
     ) -> list[tuple[int, float]]:

@@ -22,6 +22,7 @@ import numpy as np
 from ..config import Settings
 from ..errors import IndexMismatchError
 from ..models import Chunk, Document, DocumentMetadata, Filters
+from ..text import terms
 from .catalog import Catalog, ChunkRow
 from .embedder import Embedder
 from .lexical import LexicalIndex
@@ -212,6 +213,12 @@ class PassageIndex:
         view = self.lexical()
         hits = view.index.search(query_terms, n, view.mask(filters))
         return [(view.index.ids[i], score) for i, score in hits]
+
+    def knows(self, text: str) -> bool:
+        """Whether every index term of `text` occurs in some indexed passage (a name no document uses: no)."""
+        found = terms(text, self.settings.retrieval.bm25.stemmer)
+        index = self.lexical().index
+        return all(index.has_term(term) for term in found)
 
     def rows(self, ids: Sequence[str]) -> dict[str, ChunkRow]:
         return {row.id: row for row in self.catalog.chunk_rows(ids)}

@@ -1,4 +1,5 @@
-"""Hybrid retrieval: dense (Chroma) and BM25 rankings fused by weighted reciprocal rank, optional MMR."""
+"""Hybrid retrieval: dense (Chroma) and BM25 rankings fused by weighted reciprocal rank, then an optional
+cross-encoder rerank of the best fused candidates and optional MMR."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from ..index.embedder import Embedder
 from ..index.passage_index import PassageIndex
 from ..models import HEADING_SEPARATOR, Filters, Passage, PassageScores
 from ..text import terms
+from .rerank import Reranker, build_reranker, combine, passage_input
+from .scope import DocumentNames
 
 
 @dataclass
@@ -22,6 +25,7 @@ class Retrieval:
     passages: list[Passage]
     timings: dict[str, float] = field(default_factory=dict)
     query_vector: np.ndarray | None = None
+    named_documents: tuple[str, ...] = ()  # the documents the query names, searched on their own too
 
 
 def rrf_fuse(rankings: dict[str, list[str]], weights: dict[str, float], k: int) -> list[tuple[str, float]]:
@@ -76,13 +80,65 @@ def to_passage(row: ChunkRow, scores: PassageScores) -> Passage:
     )
 
 
+def each_document_represented(
+    fused: list[tuple[str, float]], top_k: int, owners: dict[str, str]
+) -> list[tuple[str, float]]:
+    """The fused ranking with every named document's best passage first, then the rest in order: a question
+    naming two documents needs both. A passage moves in for the last one whose document is already
+    represented."""
+    head, rest = list(fused[:top_k]), list(fused[top_k:])
+    for doc_id in dict.fromkeys(owners.values()):
+        if any(owners.get(chunk_id) == doc_id for chunk_id, _ in head):
+            continue
+        best = next((item for item in rest if owners.get(item[0]) == doc_id), None)
+        if best is None:
+            continue
+        counts: dict[str | None, int] = {}
+        for chunk_id, _ in head:
+            counts[owners.get(chunk_id)] = counts.get(owners.get(chunk_id), 0) + 1
+        for i in range(len(head) - 1, -1, -1):
+            owner = owners.get(head[i][0])
+            if owner is None or counts[owner] > 1:
+                rest.insert(0, head[i])
+                head[i] = best
+                rest.remove(best)
+                break
+    firsts = [
+        next(item for item in head if owners.get(item[0]) == doc_id)
+        for doc_id in dict.fromkeys(owners.values())
+        if any(owners.get(c) == doc_id for c, _ in head)
+    ]
+    firsts.sort(key=lambda item: head.index(item))
+    head = firsts + [item for item in head if item not in firsts]
+    return head + rest
+
+
+def _owners(rankings: dict[str, list[str]]) -> dict[str, str]:
+    """chunk id -> document, for the passages found by the searches of one named document."""
+    owners: dict[str, str] = {}
+    for name, ids in rankings.items():
+        _, _, doc_id = name.partition("@")
+        if doc_id:
+            owners.update(dict.fromkeys(ids, doc_id))
+    return owners
+
+
 class HybridRetriever:
     """Finds the passages most likely to answer a query."""
 
-    def __init__(self, index: PassageIndex, embedder: Embedder, settings: RetrievalSettings) -> None:
+    def __init__(
+        self,
+        index: PassageIndex,
+        embedder: Embedder,
+        settings: RetrievalSettings,
+        reranker: Reranker | None = None,
+    ) -> None:
         self.index = index
         self.embedder = embedder
         self.settings = settings
+        # The configured cross-encoder unless one is given; it loads its model on first use.
+        self.reranker = reranker if reranker is not None else build_reranker(settings.rerank)
+        self._names: tuple[int, DocumentNames] | None = None  # by catalog generation
 
     def retrieve(
         self,
@@ -100,45 +156,138 @@ class HybridRetriever:
         scores: dict[str, PassageScores] = {}
         vector: np.ndarray | None = None
 
+        query_terms = terms(query, self.settings.bm25.stemmer) if mode in ("hybrid", "bm25") else []
         if mode in ("hybrid", "dense"):
             started = time.perf_counter()
             vector = self.embedder.embed_query(query)
             timings["embed_query"] = _ms(started)
             started = time.perf_counter()
-            hits = self.index.dense_search(vector, n, filters)
+            self._dense(vector, n, filters, "dense", rankings, scores)
             timings["dense"] = _ms(started)
-            rankings["dense"] = [h.id for h in hits]
-            for rank, hit in enumerate(hits, start=1):
-                scores.setdefault(hit.id, PassageScores()).dense = hit.similarity
-                scores[hit.id].dense_rank = rank
-                scores[hit.id].sources.append("dense")
 
         if mode in ("hybrid", "bm25"):
             started = time.perf_counter()
-            lexical = self.index.lexical_search(terms(query, self.settings.bm25.stemmer), n, filters)
+            self._lexical(query_terms, n, filters, "bm25", rankings, scores)
             timings["bm25"] = _ms(started)
-            rankings["bm25"] = [chunk_id for chunk_id, _ in lexical]
-            for rank, (chunk_id, score) in enumerate(lexical, start=1):
-                scores.setdefault(chunk_id, PassageScores()).bm25 = score
-                scores[chunk_id].bm25_rank = rank
-                scores[chunk_id].sources.append("bm25")
+
+        weights = {"dense": self.settings.fusion.dense_weight, "bm25": self.settings.fusion.bm25_weight}
+        named = self.named_documents(query, filters)
+        if named:
+            # Each document the question names is searched on its own too, so that its best passages
+            # compete with the whole index's (and a question naming two documents finds both).
+            started = time.perf_counter()
+            per_document = self.settings.scope.per_document
+            for doc_id in named:
+                scoped = (filters or Filters()).model_copy(update={"doc_ids": [doc_id]})
+                if vector is not None:
+                    self._dense(vector, per_document, scoped, f"dense@{doc_id}", rankings, scores)
+                    weights[f"dense@{doc_id}"] = (
+                        self.settings.fusion.dense_weight * self.settings.scope.weight
+                    )
+                if query_terms:
+                    self._lexical(query_terms, per_document, scoped, f"bm25@{doc_id}", rankings, scores)
+                    weights[f"bm25@{doc_id}"] = self.settings.fusion.bm25_weight * self.settings.scope.weight
+            timings["scope"] = _ms(started)
 
         started = time.perf_counter()
-        weights = {"dense": self.settings.fusion.dense_weight, "bm25": self.settings.fusion.bm25_weight}
         fused = rrf_fuse(rankings, weights, self.settings.fusion.k)
-        if self.settings.mmr.enabled and fused:
-            fused = self._diversify(fused[: max(top_k * 4, 20)], top_k)
-        fused = fused[:top_k]
-        rows = self.index.rows([chunk_id for chunk_id, _ in fused])
-        passages = []
         for chunk_id, score in fused:
+            scores[chunk_id].fused = score
+        rows: dict[str, ChunkRow] = {}
+        if self.reranker is not None and fused:
+            head = fused[: self.settings.rerank.candidates]
+            rows = self.index.rows([chunk_id for chunk_id, _ in fused[: max(top_k, len(head))]])
+            timings["fusion"] = _ms(started)
+            started = time.perf_counter()
+            fused = self._rerank(query, head, rows, scores) + fused[len(head) :]
+            timings["rerank"] = _ms(started)
+            started = time.perf_counter()
+            if self.settings.mmr.enabled:
+                # Diversify among the reranked candidates, by their new scores; the rest only fill up.
+                reranked = fused[: len(head)]
+                chosen = self._diversify(reranked, top_k)
+                taken = {chunk_id for chunk_id, _ in chosen}
+                fused = chosen + [item for item in fused if item[0] not in taken]
+        elif self.settings.mmr.enabled and fused:
+            fused = self._diversify(fused[: max(top_k * 4, 20)], top_k)
+        if len(named) > 1:
+            fused = each_document_represented(fused, top_k, _owners(rankings))
+        fused = fused[:top_k]
+        missing = [chunk_id for chunk_id, _ in fused if chunk_id not in rows]
+        if missing:
+            rows.update(self.index.rows(missing))
+        passages = []
+        for chunk_id, _ in fused:
             row = rows.get(chunk_id)
             if row is None:  # removed between search and lookup
                 continue
-            scores[chunk_id].fused = score
             passages.append(to_passage(row, scores[chunk_id]))
-        timings["fusion"] = _ms(started)
-        return Retrieval(passages=passages, timings=timings, query_vector=vector)
+        timings["fusion"] = timings.get("fusion", 0.0) + _ms(started)
+        return Retrieval(passages=passages, timings=timings, query_vector=vector, named_documents=named)
+
+    def _dense(
+        self,
+        vector: np.ndarray,
+        n: int,
+        filters: Filters | None,
+        name: str,
+        rankings: dict[str, list[str]],
+        scores: dict[str, PassageScores],
+    ) -> None:
+        hits = self.index.dense_search(vector, n, filters)
+        rankings[name] = [h.id for h in hits]
+        for rank, hit in enumerate(hits, start=1):
+            passage = scores.setdefault(hit.id, PassageScores())
+            if "dense" not in passage.sources:
+                passage.dense, passage.dense_rank = hit.similarity, rank
+                passage.sources.append("dense")
+
+    def _lexical(
+        self,
+        query_terms: list[str],
+        n: int,
+        filters: Filters | None,
+        name: str,
+        rankings: dict[str, list[str]],
+        scores: dict[str, PassageScores],
+    ) -> None:
+        lexical = self.index.lexical_search(query_terms, n, filters)
+        rankings[name] = [chunk_id for chunk_id, _ in lexical]
+        for rank, (chunk_id, score) in enumerate(lexical, start=1):
+            passage = scores.setdefault(chunk_id, PassageScores())
+            if "bm25" not in passage.sources:
+                passage.bm25, passage.bm25_rank = score, rank
+                passage.sources.append("bm25")
+
+    def named_documents(self, query: str, filters: Filters | None = None) -> tuple[str, ...]:
+        """The indexed documents the query names (within the filters), at most `scope.max_documents`."""
+        if not self.settings.scope.enabled:
+            return ()
+        generation = self.index.catalog.generation
+        if self._names is None or self._names[0] != generation:
+            self._names = (generation, DocumentNames(self.index.catalog.documents()))
+        named = self._names[1].named_in(query).all
+        if filters is not None and filters.doc_ids:
+            named = tuple(d for d in named if d in filters.doc_ids)
+        return named[: self.settings.scope.max_documents]
+
+    def _rerank(
+        self,
+        query: str,
+        head: list[tuple[str, float]],
+        rows: dict[str, ChunkRow],
+        scores: dict[str, PassageScores],
+    ) -> list[tuple[str, float]]:
+        """The fused candidates in `head`, reordered by the cross-encoder (ties keep the fused order)."""
+        assert self.reranker is not None
+        kept = [(chunk_id, fused) for chunk_id, fused in head if chunk_id in rows]
+        texts = [passage_input(rows[chunk_id].title, rows[chunk_id].text) for chunk_id, _ in kept]
+        rerank = self.reranker.score(query, texts)
+        for (chunk_id, _), value in zip(kept, rerank, strict=True):
+            scores[chunk_id].rerank = value
+        keys = combine(rerank, [fused for _, fused in kept], self.settings.rerank.fusion_weight)
+        order = sorted(range(len(kept)), key=lambda i: -keys[i])
+        return [(kept[i][0], keys[i]) for i in order]
 
     def _diversify(self, fused: list[tuple[str, float]], top_k: int) -> list[tuple[str, float]]:
         stored = self.index.store.vectors([chunk_id for chunk_id, _ in fused])

@@ -110,7 +110,10 @@ def test_upload_then_ask_then_delete(serve, make_assistant):
 def test_pdf_upload_keeps_pages(serve, make_assistant):
     live = serve(make_assistant())
     pdf = make_pdf(
-        [["Harbour rules"], ["All decorative harbour lights must be switched off by 23:00 every night."]]
+        [
+            ["Harbour rules apply to every vessel that berths in the port of Kells."],
+            ["All decorative harbour lights must be switched off by 23:00 every night."],
+        ]
     )
     with live.client() as http:
         response = http.post("/v1/documents", files={"file": ("rules.pdf", pdf, "application/pdf")})

@@ -4,9 +4,10 @@ import pytest
 
 from assistant.errors import ConfigError
 from assistant.evaluation.dataset import load_jsonl_dataset
-from assistant.evaluation.gate import Gate, check_gate, load_gate
+from assistant.evaluation.gate import Gate, check_gate, gate_paths, load_gate
 from assistant.evaluation.runner import Evaluation, Variant
-from tests.support import ROOT
+from assistant.service import Assistant
+from tests.support import ROOT, make_settings, shared_data
 
 
 def test_gate_bounds_and_missing_metrics():
@@ -29,12 +30,33 @@ def test_a_broken_gate_file_is_a_clear_error(tmp_path):
         load_gate(tmp_path / "none.yaml")
 
 
+@pytest.fixture(scope="module")
+def policy_corpus_assistant(tmp_path_factory, embedder):
+    """The 27 real documents of ../shared/data/policy-corpus, ingested once (skips when absent)."""
+    folder = shared_data("policy-corpus")
+    assistant = Assistant(make_settings(tmp_path_factory.mktemp("policy-corpus-index")), embedder=embedder)
+    report = assistant.ingest([folder])
+    assert report.count("failed") == 0, report.items
+    yield assistant
+    assistant.close()
+
+
+def test_every_gate_file_is_valid():
+    paths = gate_paths()
+    assert {p.name for p in paths} >= {"quality-gate.yaml", "quality-gate-policy-corpus.yaml"}
+    for path in paths:
+        gate = load_gate(path)
+        assert gate.min and gate.max and (ROOT / gate.dataset).is_file()
+
+
 @pytest.mark.slow
-def test_the_development_set_meets_the_quality_gate(corpus_assistant):
-    gate = load_gate()
-    assert gate.min and gate.max
-    data = load_jsonl_dataset(ROOT / gate.dataset)
-    result = Evaluation(corpus_assistant, data, variants=[Variant.parse(gate.variant)]).run()
+@pytest.mark.parametrize("name", ["quality-gate.yaml", "quality-gate-policy-corpus.yaml"])
+def test_the_evaluation_sets_meet_their_quality_gates(name, request):
+    gate = load_gate(ROOT / "configs" / name)
+    fixture = "policy_corpus_assistant" if gate.corpus else "corpus_assistant"
+    assistant = request.getfixturevalue(fixture)
+    data = load_jsonl_dataset(ROOT / gate.dataset).half(gate.half)
+    result = Evaluation(assistant, data, variants=[Variant.parse(gate.variant)]).run()
     metrics = result.metrics[gate.variant]
     verdict = check_gate(gate, metrics)
     shown = ", ".join(f"{name}={metrics.get(name, float('nan')):.4f}" for name in verdict.checked)

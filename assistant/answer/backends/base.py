@@ -39,6 +39,7 @@ class GenerationRequest:
     passages: list[Passage]
     evidence: Evidence
     history: list[ChatMessage] = field(default_factory=list)
+    named_documents: tuple[str, ...] = ()  # documents the question names (each should be answered from)
 
 
 @runtime_checkable

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ...models import Passage
 from ..evidence import SentenceEvidence
 from .base import GenerationRequest
 
 if TYPE_CHECKING:
     from ...config import ExtractiveSettings, Settings
+
+
+_LEADING_ENUMERATOR = re.compile(r"^(?:\(?\d{1,3}[.)]|\([a-z]{1,4}\)|[a-z][.)]|[ivx]{1,5}[.)]|[-*•·▪])\s+(?=\S)")
 
 
 def select_sentences(
@@ -40,6 +45,27 @@ def select_sentences(
     return chosen
 
 
+def cover_documents(
+    chosen: list[SentenceEvidence],
+    sentences: list[SentenceEvidence],
+    passages: list[Passage],
+    documents: tuple[str, ...],
+    floor: float,
+) -> list[SentenceEvidence]:
+    """Add, for each named document no chosen sentence comes from, its best sentence (when it reaches
+    `floor`): "What do the AI Act and the GDPR each set as the maximum fine?" needs a sentence from both."""
+    out = list(chosen)
+    covered = {passages[s.passage].doc_id for s in out}
+    for doc_id in documents:
+        if doc_id in covered:
+            continue
+        best = next((s for s in sentences if passages[s.passage].doc_id == doc_id), None)
+        if best is not None and best.score >= floor:
+            out.append(best)
+            covered.add(doc_id)
+    return out
+
+
 class ExtractiveBackend:
     """Composes the answer from the passages' own sentences, each followed by its passage marker."""
 
@@ -51,11 +77,20 @@ class ExtractiveBackend:
 
     def generate(self, request: GenerationRequest) -> Iterator[str]:
         chosen = select_sentences(request.evidence.sentences, self.settings, self.floor)
+        if len(request.named_documents) > 1:
+            chosen = cover_documents(
+                chosen,
+                request.evidence.sentences,
+                request.passages,
+                request.named_documents,
+                self.floor * self.settings.coverage_floor,
+            )
         # Sentences from the same passage read best in document order, after the passage's best sentence.
         first_seen: dict[int, int] = {}
         for rank, sentence in enumerate(chosen):
             first_seen.setdefault(sentence.passage, rank)
         chosen.sort(key=lambda s: (first_seen[s.passage], s.start))
         for i, sentence in enumerate(chosen):
-            text = " ".join(sentence.text.split())
+            # A list number opening the sentence ("1. The Commission may ...") would read as a claim of its own.
+            text = _LEADING_ENUMERATOR.sub("", " ".join(sentence.text.split()))
             yield ("" if i == 0 else " ") + f"{text} [{sentence.passage + 1}]"

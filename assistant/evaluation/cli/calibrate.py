@@ -43,6 +43,11 @@ if TYPE_CHECKING:
 )
 @click.option("--step", type=click.FloatRange(0.001, 0.5), default=0.01, show_default=True)
 @click.option(
+    "--max-false-refusals",
+    type=click.FloatRange(0, 1),
+    help="Only thresholds whose mean false refusal rate is at most this (answerable questions refused).",
+)
+@click.option(
     "--runs-dir", type=click.Path(file_okay=False), default=str(DEFAULT_RUNS_DIR), show_default=True
 )
 def calibrate_command(
@@ -52,6 +57,7 @@ def calibrate_command(
     half: str,
     index_dir: str | None,
     step: float,
+    max_false_refusals: float | None,
     runs_dir: str,
 ) -> None:
     """Sweep answer.abstain_threshold over DATASETS and pick the one with the best abstention F1."""
@@ -76,10 +82,10 @@ def calibrate_command(
             result = Evaluation(assistant, data).run(progress=progress)
         runs[data.name] = next(iter(result.records.values()))
     rows = sweep(runs, default_thresholds(step))
-    best = choose(rows)
+    best = choose(rows, max_false_refusals)
     current = min(rows, key=lambda r: abs(r["threshold"] - base.answer.abstain_threshold))
     folder = RunFolder.create(runs_dir, "calibrate-" + "+".join(runs))
-    _write_calibration(folder, runs, rows, best, base)
+    _write_calibration(folder, runs, rows, best, base, max_false_refusals)
     # The terminal shows F1 and false refusals; the reports keep precision and recall too.
     columns = [c for c in rows[0] if c.endswith(("abstention_f1", "false_refusal_rate"))]
     table = [["threshold", *columns]]
@@ -104,6 +110,7 @@ def _write_calibration(
     rows: list[dict[str, float]],
     best: dict[str, float],
     settings: Settings,
+    max_false_refusals: float | None = None,
 ) -> None:
     from ..report import ReportDocument, plot_lines
 
@@ -112,7 +119,12 @@ def _write_calibration(
             "kind": "calibration",
             "created": dt.datetime.now().isoformat(timespec="seconds"),
             "datasets": list(runs),
-            "criterion": "mean abstention F1, then fewer false refusals, then lower threshold",
+            "criterion": "mean abstention F1, then fewer false refusals, then lower threshold"
+            + (
+                f", among mean false refusal rates <= {max_false_refusals}"
+                if max_false_refusals is not None
+                else ""
+            ),
             "best": best,
             "sweep": rows,
             "records": runs,

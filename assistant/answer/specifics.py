@@ -1,0 +1,333 @@
+"""What a question pins down — a named provision, a document identifier, a place, a year, a proper name — and
+which of those the retrieved passages never mention.
+
+A question about "Article 118 of the AI Act" (which has 113 articles), "Executive Order 14117" (not indexed),
+Brazil (no document covers it) or a 2040 target (the plans stop at 2035) retrieves passages on the topic that
+cannot answer it: an answer stands only when every specific the question asks about occurs in what was
+retrieved. Places come from pycountry's ISO 3166 names (countries and the first-level subdivisions of the
+largest federations), not from a list of this corpus' documents.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ..models import Passage
+
+# A provision the question names: "Article 118", "Art. 5(1)", "Section 15", "Sec. 4", "Annex XV", "Chapter XII".
+_PROVISION = re.compile(
+    r"\b(Articles?|Art\.|Sections?|Sec\.|Annex(?:es)?|Chapters?|Recitals?|Title|Part)\s+"
+    r"(\d{1,4}[a-z]?|[IVXLC]{1,7})\b(?![\w/-])"
+)
+_PROVISION_WORD = {
+    "art": "art(?:icles?|\\.)?",
+    "sec": "sec(?:tions?|s?\\.)?",
+    "annex": "annex(?:es)?",
+    "chapter": "chapters?",
+    "recital": "recitals?",
+    "title": "titles?",
+    "part": "parts?",
+}
+_CJK_PROVISION = re.compile(r"第[一二三四五六七八九十百零〇两\d]+[条章节款项]")
+# Identifiers of documents: "Executive Order 14117", "EO 14110", "Regulation (EU) 2024/1689", "SB 1047", "C-27".
+_EO = re.compile(r"\b(?:Executive\s+Orders?|E\.?\s?O\.?)\s*(?:No\.?\s*)?(\d{4,5})\b", re.IGNORECASE)
+_SLASHED = re.compile(r"\b(\d{2,4}/\d{1,4}(?:/E[CU])?)\b")
+_CODE = re.compile(r"\b([A-Z]{1,4}\.?-?\s?\d{2,5})\b")
+_LONG_NUMBER = re.compile(r"(?<![\d.,])(\d{5,})(?![\d.,])")
+# A year, also when Chinese text writes "2027年" (年 is a word character to `\w`).
+_YEAR = re.compile(r"(?<![A-Za-z0-9.,/])(?:19|20)\d{2}(?![A-Za-z0-9%/]|[.,]\d)")
+# Capitalised words that name nothing specific when they open a question or sit inside one.
+_COMMON_CAPITALS = frozenset(
+    [
+        "i",
+        "a",
+        "an",
+        "the",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "when",
+        "where",
+        "why",
+        "how",
+        "is",
+        "are",
+        "was",
+        "were",
+        "do",
+        "does",
+        "did",
+        "can",
+        "could",
+        "should",
+        "would",
+        "will",
+        "shall",
+        "must",
+        "may",
+        "might",
+        "has",
+        "have",
+        "had",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "of",
+        "to",
+        "under",
+        "according",
+        "per",
+        "and",
+        "or",
+        "if",
+        "article",
+        "articles",
+        "section",
+        "annex",
+        "chapter",
+        "recital",
+        "title",
+        "part",
+        "order",
+        "executive",
+        "act",
+        "regulation",
+        "directive",
+        "plan",
+        "strategy",
+        "framework",
+        "guideline",
+        "guidelines",
+        "paper",
+        "report",
+        "response",
+        "government",
+        "commission",
+        "council",
+        "union",
+        "member",
+        "states",
+        "state",
+        "office",
+        "agency",
+        "department",
+        "ministry",
+        "national",
+        "federal",
+        "english",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Specific:
+    """One thing a question pins down, and how to find it in a passage."""
+
+    kind: str  # provision, identifier, place, year, name
+    text: str  # as the question says it
+    pattern: re.Pattern[str]
+
+    def found_in(self, text: str) -> bool:
+        return bool(self.pattern.search(text))
+
+
+def provisions(question: str) -> list[Specific]:
+    out = []
+    for match in _PROVISION.finditer(question):
+        word, number = match.group(1).lower(), match.group(2)
+        key = next((k for k in _PROVISION_WORD if word.startswith(k)), word)
+        # The number may follow the word directly or at the end of a short list ("Articles 5, 6 and 118").
+        pattern = re.compile(
+            rf"\b{_PROVISION_WORD.get(key, re.escape(word))}\s(?:[^.\n]{{0,40}}?[\s,(])?"
+            rf"{re.escape(number)}(?![\w/])",
+            re.IGNORECASE,
+        )
+        out.append(Specific("provision", match.group(0), pattern))
+    for match in _CJK_PROVISION.finditer(question):
+        out.append(Specific("provision", match.group(0), re.compile(re.escape(match.group(0)))))
+    return out
+
+
+def identifiers(question: str) -> list[Specific]:
+    found: dict[str, Specific] = {}
+    for match in _EO.finditer(question):
+        number = match.group(1)
+        found[number] = Specific("identifier", match.group(0), re.compile(rf"(?<!\d){number}(?!\d)"))
+    for match in _SLASHED.finditer(question):
+        value = match.group(1)
+        found.setdefault(value, Specific("identifier", value, re.compile(rf"(?<![\d/]){re.escape(value)}\b")))
+    for match in _CODE.finditer(question):
+        value = match.group(1)
+        letters = re.match(r"[A-Z]+", value)
+        digits = re.search(r"\d+", value)
+        if not letters or not digits or _YEAR.fullmatch(digits.group()) or digits.group() in found:
+            continue
+        # "SB 1047", "SB-1047" and "SB1047" are one identifier; "AI 100-1" style codes too.
+        pattern = re.compile(rf"\b{letters.group()}\.?[-\s]?{digits.group()}\b")
+        found.setdefault(value, Specific("identifier", value, pattern))
+    for match in _LONG_NUMBER.finditer(question):
+        number = match.group(1)
+        found.setdefault(number, Specific("identifier", number, re.compile(rf"(?<!\d){number}(?!\d)")))
+    return list(found.values())
+
+
+def years(text: str) -> set[str]:
+    """Four-digit years (1900-2099) mentioned in the text."""
+    return set(_YEAR.findall(text))
+
+
+# What kind of fact a question asks for, and how to tell a sentence that states one.
+_ASKS_DATE = re.compile(
+    r"^\W*(?:and\s+)?(?:when|since when|until when|by when|how soon)\b|\b(?:what|which|by what|from what|"
+    r"on what|until what)\s+(?:date|day|year|month|deadline|time ?frame)\b|\bdeadline\b",
+    re.IGNORECASE,
+)
+_ASKS_NUMBER = re.compile(
+    r"\bhow (?:many|much|long|often|large|big|high|low)\b|\b(?:what|which)\s+(?:\w+\s+){0,2}?(?:percentage|"
+    r"share|proportion|number|amount|fine|threshold|budget|sum|rate|level|figure|target|cap|ceiling|"
+    r"penalty|size|count)s?\b|\b(?:maximum|minimum|at most|at least|per cent|percent)\b",
+    re.IGNORECASE,
+)
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+_STATES_DATE = re.compile(
+    rf"(?<![A-Za-z0-9.,])(?:19|20)\d{{2}}(?![A-Za-z0-9%]|[.,]\d)|\b(?:{_MONTHS})\b|\b\d+\s*(?:days?|weeks?|months?|"
+    r"years?)\b|\b(?:within|no later than|not later than|by the end of|annually|quarterly|every)\b|[年月日]",
+    re.IGNORECASE,
+)
+_NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
+    "hundred|thousand|million|billion|trillion|half|double|twice|dozen"
+)
+_STATES_NUMBER = re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b|[一二三四五六七八九十百千万亿%％]", re.IGNORECASE)
+
+
+def asked_kind(question: str) -> str | None:
+    """'date' for a question asking when, 'number' for how many / how much / what share, else None."""
+    if _ASKS_DATE.search(question):
+        return "date"
+    if _ASKS_NUMBER.search(question):
+        return "number"
+    return None
+
+
+def states_kind(sentence: str, kind: str | None) -> bool:
+    """Whether the sentence states the kind of fact asked for (any sentence does when none is asked)."""
+    if kind == "date":
+        return bool(_STATES_DATE.search(sentence))
+    if kind == "number":
+        return bool(_STATES_NUMBER.search(sentence))
+    return True
+
+
+def asked_years(question: str) -> list[Specific]:
+    return [
+        Specific("year", year, re.compile(rf"(?<![A-Za-z0-9.,/]){year}(?![A-Za-z0-9%/]|[.,]\d)"))
+        for year in dict.fromkeys(_YEAR.findall(question))
+    ]
+
+
+@lru_cache(maxsize=1)
+def _place_names() -> dict[str, str]:
+    """Lower-cased place name -> the name as written, from ISO 3166 (pycountry)."""
+    import pycountry
+
+    names: dict[str, str] = {}
+    for country in pycountry.countries:
+        for attr in ("name", "common_name", "official_name"):
+            value = getattr(country, attr, None)
+            if value and "," not in value and "(" not in value:
+                names[value.lower()] = value
+    # First-level units of the federations whose AI laws are most often asked about (US states such as
+    # Colorado or California, Canadian provinces, Australian states, Indian and Chinese provinces).
+    for code in ("US", "CA", "AU", "IN", "CN", "BR", "DE"):
+        for unit in pycountry.subdivisions.get(country_code=code) or []:
+            name = unit.name.split(" (")[0]
+            if len(name) >= 5:
+                names.setdefault(name.lower(), name)
+    return names
+
+
+_CAPITALISED_RUN = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of\s+|de\s+|and\s+)?[A-Z][\w'’-]*)*")
+
+
+def places(question: str) -> list[Specific]:
+    """Countries and large subdivisions the question names (capitalised, as names are)."""
+    names = _place_names()
+    out: dict[str, Specific] = {}
+    for match in _CAPITALISED_RUN.finditer(question):
+        tokens = [re.sub(r"['’]s$", "", token) for token in match.group(0).split()]
+        # Every contiguous sub-run, longest first: "South Korea's Basic Act" holds "South Korea".
+        for size in range(len(tokens), 0, -1):
+            for i in range(len(tokens) - size + 1):
+                candidate = " ".join(tokens[i : i + size])
+                name = names.get(candidate.lower())
+                if name and not any(name in s.text for s in out.values()):
+                    out[name] = Specific("place", name, _place_pattern(name))
+    return list(out.values())
+
+
+def _place_pattern(name: str) -> re.Pattern[str]:
+    # "Germany" is also written "German", "Italy" "Italian", "China" "Chinese", "Canada" "Canadian".
+    stem = name[:-1] if len(name) >= 5 and " " not in name else name
+    return re.compile(rf"\b{re.escape(stem)}", re.IGNORECASE)
+
+
+def proper_names(question: str) -> list[str]:
+    """Capitalised words inside the question that are not question words or generic policy nouns."""
+    tokens = re.findall(r"(?<![\w])[A-Z][a-z][\w'’-]+", question)
+    out = []
+    for i, token in enumerate(tokens):
+        word = re.sub(r"['’]s$", "", token)
+        if word.lower() in _COMMON_CAPITALS or (i == 0 and question.lstrip().startswith(token)):
+            continue
+        out.append(word)
+    return list(dict.fromkeys(out))
+
+
+@dataclass(frozen=True)
+class Specifics:
+    """Everything a question pins down."""
+
+    items: tuple[Specific, ...]
+    names: tuple[str, ...]
+
+    def absent_from(self, passages: Iterable[Passage]) -> list[Specific]:
+        """The specifics that none of the passages (text, title, heading, issuer) mentions."""
+        texts = [_searchable(p) for p in passages]
+        return [s for s in self.items if not any(s.found_in(t) for t in texts)]
+
+    def unknown_names(self, known_term: Callable[[str], bool]) -> list[str]:
+        """Proper names the whole index never uses (a state, a law or a summit no document mentions)."""
+        return [name for name in self.names if not known_term(name)]
+
+
+def specifics(question: str) -> Specifics:
+    """The provisions, identifiers, places and years a question asks about, and its other proper names."""
+    items = [*provisions(question), *identifiers(question), *places(question), *asked_years(question)]
+    covered = " ".join(s.text for s in items).lower()
+    names = [n for n in proper_names(question) if n.lower() not in covered]
+    return Specifics(tuple(items), tuple(names))
+
+
+def _searchable(passage: Passage) -> str:
+    return "\n".join(
+        part
+        for part in (passage.title, passage.heading_path, passage.issuing_body or "", passage.text)
+        if part
+    )
+
+
+def describe(missing: list[Specific], unknown: list[str]) -> str:
+    """'no passage mentions Article 118 or Colorado' for an abstention reason."""
+    named = [s.text for s in missing] + unknown
+    return "no passage mentions " + " or ".join(dict.fromkeys(named))

@@ -1,0 +1,216 @@
+"""Which indexed documents a question names: "Executive Order 14110", "the GDPR", "the EU AI Act", "NIST's AI
+RMF", "the UK white paper", "Germany's strategy".
+
+Names are read off each document's own catalog entry — identifiers in its title (order and regulation numbers,
+codes such as CP 815), the short names in its title's parentheses, the distinctive phrases of its title,
+acronyms of its issuer, and the places its title or issuer names — so a new document is recognised by the
+same rules, with no list of this corpus' documents. Retrieval searches each named document on its own as well
+as the whole index, so a question that names two documents finds passages of both.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..answer.specifics import places
+from ..models import DocumentInfo
+
+_AI = re.compile(r"\bartificial[\s-]+intelligence\b")
+_AI_WORDS = re.compile(r"\bartificial[\s-]+intelligence\b", re.IGNORECASE)
+_NON_WORD = re.compile(r"[^\w/.-]+")
+_VERSION = re.compile(r"\s+\d+(?:\.\d+)+$")
+_EO_NUMBER = re.compile(r"\b(?:executive\s+order|eo)\s*(?:no\.?\s*)?(\d{4,5})\b")
+_SLASHED = re.compile(r"\b\d{2,4}/\d{1,4}\b")
+_CODE = re.compile(r"\b[a-z]{1,4}\s\d{2,5}(?:-\d+)?\b")
+# Words that cannot open or close a name taken from a title, and words too common to make one on their own.
+_FUNCTION = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "for",
+        "and",
+        "on",
+        "in",
+        "to",
+        "with",
+        "by",
+        "from",
+        "its",
+        "their",
+        "our",
+        "official",
+        "journal",
+        "text",
+        "english",
+        "chinese",
+        "translation",
+        "provisional",
+        "summary",
+        "brochure",
+        "update",
+        "version",
+    ]
+)
+_WEAK = _FUNCTION | frozenset(
+    [
+        "ai",
+        "plan",
+        "strategy",
+        "regulation",
+        "order",
+        "executive",
+        "report",
+        "response",
+        "government",
+        "use",
+        "national",
+        "federal",
+        "new",
+        "annex",
+        "act",
+        "framework",
+        "guideline",
+        "guidelines",
+        "development",
+        "uk",
+        "us",
+        "eu",
+    ]
+)
+# The most documents a single place may name before it scopes nothing ("US" over eight orders is no scope).
+MAX_DOCUMENTS_PER_PLACE = 3
+
+
+def normalise(text: str) -> str:
+    """Lower case, 'artificial intelligence' as 'ai', possessives and punctuation as spaces."""
+    text = _AI.sub("ai", text.lower().replace("’", "'"))
+    text = re.sub(r"'s\b", "", text)
+    return " " + " ".join(_NON_WORD.sub(" ", text).split()) + " "
+
+
+@dataclass(frozen=True)
+class NamedDocuments:
+    """The documents a question names, and whether by a name of their own or only by a place."""
+
+    strong: tuple[str, ...]
+    by_place: tuple[str, ...]
+
+    @property
+    def all(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.strong + self.by_place))
+
+
+class DocumentNames:
+    """Recognises mentions of indexed documents in questions."""
+
+    def __init__(self, documents: Iterable[DocumentInfo]) -> None:
+        self.documents = list(documents)
+        aliases = {d.id: _aliases(d) for d in self.documents}
+        mains = {d.id: {normalise(t).strip() for t in _main_titles(d.title)} for d in self.documents}
+        # A phrase that several titles share ("trustworthy ai") names none of them, unless it is the whole
+        # main title of one ("AI Opportunities Action Plan", beside "...: Government Response").
+        counts = Counter(a for names in aliases.values() for a in set(names))
+        self.aliases = {
+            d: sorted({a for a in names if counts[a] == 1 or a in mains[d]}, key=len, reverse=True)
+            for d, names in aliases.items()
+        }
+        self.numbers = {d.id: _numbers(d.title) for d in self.documents}
+
+    def named_in(self, question: str) -> NamedDocuments:
+        text = normalise(question)
+        without_ai = text.replace(" ai ", " ")
+        capitalised = {w.lower() for w in re.findall(r"\b[A-Z][\w-]+", question)}
+        strong: list[str] = []
+        asked_numbers = set(_EO_NUMBER.findall(text)) | set(_SLASHED.findall(text))
+        for document in self.documents:
+            if asked_numbers & self.numbers[document.id]:
+                strong.append(document.id)
+                continue
+            for alias in self.aliases[document.id]:
+                if " " not in alias:  # one word names a document only when written as a name
+                    hit = alias in capitalised or (
+                        alias.isascii() and len(alias) <= 5 and f" {alias} " in text
+                    )
+                else:
+                    hit = f" {alias} " in text or f" {alias.replace(' ai ', ' ')} " in without_ai
+                if hit:
+                    strong.append(document.id)
+                    break
+        by_place: list[str] = []
+        for place in places(question):
+            holders = [
+                d.id
+                for d in self.documents
+                if d.id not in strong and place.found_in(f"{d.title}\n{d.issuing_body or ''}")
+            ]
+            if 0 < len(holders) <= MAX_DOCUMENTS_PER_PLACE:
+                by_place.extend(holders)
+        return NamedDocuments(tuple(strong), tuple(dict.fromkeys(by_place)))
+
+
+def _numbers(title: str) -> set[str]:
+    text = normalise(title)
+    return set(_EO_NUMBER.findall(text)) | set(_SLASHED.findall(text))
+
+
+def _aliases(document: DocumentInfo) -> set[str]:
+    title = document.title
+    out: set[str] = set()
+    # Short names in parentheses: "(GDPR)", "(Artificial Intelligence Act)", "(White Paper, CP 815)".
+    for inner in re.findall(r"\(([^()]{2,80})\)", title):
+        for part in inner.split(","):
+            phrase = normalise(_VERSION.sub("", part.strip())).strip()
+            if len(phrase) >= 2 and not all(w in _FUNCTION for w in phrase.split()):
+                out.add(phrase)
+    # The main titles (either side of ':', before '—') and their distinctive runs of words.
+    # Only runs written as a name (every word capitalised, as in "Ethics Guidelines for Trustworthy AI"):
+    # a sentence-case title ("Functional consequences of somatic mutations") names nothing by its phrases.
+    for main in _main_titles(title):
+        words = re.findall(r"[\w/.'’-]+", _AI_WORDS.sub("AI", main))
+        tokens = [normalise(w).strip() for w in words]
+        named = [w[:1].isupper() or not w[:1].isalpha() or normalise(w).strip() in _FUNCTION for w in words]
+        for size in range(1, min(len(tokens), 6) + 1):
+            for i in range(len(tokens) - size + 1):
+                run = tokens[i : i + size]
+                if run[0] in _FUNCTION or run[-1] in _FUNCTION or not all(named[i : i + size]):
+                    continue
+                phrase = " ".join(t for t in run if t)
+                if _distinctive(phrase):
+                    out.add(phrase)
+    # "EU AI Act" for "(Artificial Intelligence Act)" of a "Regulation (EU)".
+    if " (eu) " in f" {title.lower()} ":
+        out |= {f"eu {a}" for a in out}
+    # Codes in the title: "CP 815", "AI 100-1".
+    out |= {c for c in _CODE.findall(normalise(title)) if not c.startswith(("no ", "eo "))}
+    # Acronyms of the issuer: "NIST" for "National Institute of Standards and Technology", "HLEG" for
+    # "High-Level Expert Group on Artificial Intelligence" (the name before its first 'on'/'for').
+    for issuer in re.split(r"[;/(),+]", document.issuing_body or ""):
+        for name in (issuer, re.split(r"\s(?:on|for)\s", issuer)[0]):
+            capitals = [w[0] for w in re.split(r"[\s-]+", name) if w[:1].isupper()]
+            if len(capitals) >= 3:
+                out.add("".join(capitals).lower())
+    return out
+
+
+def _main_titles(title: str) -> list[str]:
+    """The title's main parts: either side of ': ' before any ' — ' or '(', and a long parenthesised name
+    (the English title beside a Chinese one)."""
+    head = re.split(r"\s[—–]\s|\(", title, maxsplit=1)[0]
+    parts = [part.strip() for part in head.split(": ") if part.strip()]
+    parts += [inner for inner in re.findall(r"\(([^()]{25,})\)", title) if "," not in inner]
+    return parts
+
+
+def _distinctive(phrase: str) -> bool:
+    words = phrase.split()
+    if not words or all(w in _WEAK for w in words):
+        return False
+    if len(words) == 1:
+        word = words[0]
+        return len(word) >= 6 or (len(word) >= 3 and not word.isalpha())
+    return True

@@ -1,0 +1,91 @@
+"""What a question pins down, and which of it the passages never mention; which fact kind it asks for."""
+
+import pytest
+
+from assistant.answer.specifics import asked_kind, specifics, states_kind
+from assistant.models import Passage
+
+
+def passage(text: str, title: str = "A document", doc_id: str = "d") -> Passage:
+    return Passage(id=f"{doc_id}#1", doc_id=doc_id, title=title, text=text, start=0, end=len(text))
+
+
+def missing(question: str, *passages: Passage) -> list[str]:
+    return [s.text for s in specifics(question).absent_from(passages)]
+
+
+ACT = passage(
+    "Article 113 Entry into force and application. This Regulation shall apply from 2 August 2026. "
+    "Articles 5, 6 and 99 apply earlier. See Annex III.",
+    title="Regulation (EU) 2024/1689 (Artificial Intelligence Act)",
+)
+ORDER = passage(
+    "Sec. 4. Ensuring the Safety of AI. Within 90 days of the date of this order, the Secretary shall act.",
+    title="Executive Order 14110: Safe, Secure, and Trustworthy AI",
+)
+
+
+def test_a_named_provision_must_occur_in_the_passages():
+    assert missing("What does Article 118 of the AI Act require?", ACT) == ["Article 118"]
+    assert missing("What does Article 113 of the AI Act say?", ACT) == []
+    assert missing("What does Article 99 say about fines?", ACT) == []  # found inside "Articles 5, 6 and 99"
+    assert missing("Which systems does Annex XV list?", ACT) == ["Annex XV"]
+    assert missing("Which systems does Annex III list?", ACT) == []
+    assert missing("What does Section 15 of the order direct?", ORDER) == ["Section 15"]
+    assert missing("What does Section 4 of the order direct?", ORDER) == []  # "Sec. 4." is Section 4
+
+
+def test_a_document_number_must_occur_in_the_passages_or_their_titles():
+    assert missing("What does Executive Order 14117 restrict?", ORDER) == ["Executive Order 14117"]
+    assert missing("What does EO 14110 require within 90 days?", ORDER) == []  # in the title
+    assert missing("What does Regulation 2016/679 define?", ACT) == ["2016/679"]
+    assert missing("What does the Colorado bill SB 205 require?", ACT) == ["SB 205", "Colorado"]
+
+
+def test_places_and_years_must_occur_too():
+    german = passage(
+        "The Federal Government will invest in AI research.", title="AI Strategy of the German Government"
+    )
+    assert missing("How much will Germany invest in AI research?", german) == []  # "German" in the title
+    assert missing("How much will Brazil invest in AI research?", german) == ["Brazil"]
+    assert missing("What does South Korea's AI Basic Act require?", german) == ["South Korea"]
+    assert missing("What applies from 2026?", ACT) == []
+    assert missing("What applies from 2040?", ACT) == ["2040"]
+    chinese = passage("到2027年，新一代智能终端、智能体等应用普及率超70%。")
+    assert missing("What adoption rate does China target for 2027?", chinese) == ["China"]
+    assert missing("What adoption rate is targeted for 2027?", chinese) == []
+
+
+def test_proper_names_no_indexed_passage_uses_are_unknown():
+    vocabulary = {"europe", "commiss", "declara"}
+    asked = specifics("When does the Commission review the Seoul Declaration?")
+    assert asked.unknown_names(lambda name: name.lower()[:7] in vocabulary) == ["Seoul"]
+    # question words and generic policy nouns at the start or inside are not names
+    assert specifics("Which Member States must report under the Act?").names == ()
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("When do the rules on prohibited practices apply?", "date"),
+        ("By what date must providers comply?", "date"),
+        ("What is the deadline for the report?", "date"),
+        ("How many articles does the regulation have?", "number"),
+        ("What is the maximum fine for a breach?", "number"),
+        ("What share of funding goes to research?", "number"),
+        ("Which bodies oversee enforcement?", None),
+        ("Is the system exempt?", None),
+    ],
+)
+def test_the_kind_of_fact_asked_for(question, kind):
+    assert asked_kind(question) == kind
+
+
+def test_sentences_that_state_the_kind_asked_for():
+    assert states_kind("This Regulation shall apply from 2 August 2026.", "date")
+    assert states_kind("The report is due within 90 days.", "date")
+    assert not states_kind("The AI Office shall coordinate enforcement.", "date")
+    assert states_kind("Fines of up to EUR 35 000 000 may be imposed.", "number")
+    assert states_kind("Three bodies share the task.", "number")
+    assert not states_kind("Fines shall be effective and dissuasive.", "number")
+    assert states_kind("Anything at all.", None)
