@@ -33,8 +33,8 @@ _PROVISION_WORD = {
 }
 _CJK_PROVISION = re.compile(r"第[一二三四五六七八九十百零〇两\d]+[条章节款项]")
 # Identifiers of documents: "Executive Order 14117", "EO 14110", "Regulation (EU) 2024/1689", "SB 1047", "C-27".
-_EO = re.compile(r"\b(?:Executive\s+Orders?|E\.?\s?O\.?)\s*(?:No\.?\s*)?(\d{4,5})\b", re.IGNORECASE)
-_SLASHED = re.compile(r"\b(\d{2,4}/\d{1,4}(?:/E[CU])?)\b")
+EO_NUMBER = re.compile(r"\b(?:Executive\s+Orders?|E\.?\s?O\.?)\s*(?:No\.?\s*)?(\d{4,5})\b", re.IGNORECASE)
+SLASHED_NUMBER = re.compile(r"\b(\d{2,4}/\d{1,4}(?:/E[CU])?)\b")
 _CODE = re.compile(r"\b([A-Z]{1,4}\.?-?\s?\d{2,5})\b")
 _LONG_NUMBER = re.compile(r"(?<![\d.,])(\d{5,})(?![\d.,])")
 # A year, also when Chinese text writes "2027年" (年 is a word character to `\w`).
@@ -157,10 +157,10 @@ def provisions(question: str) -> list[Specific]:
 
 def identifiers(question: str) -> list[Specific]:
     found: dict[str, Specific] = {}
-    for match in _EO.finditer(question):
+    for match in EO_NUMBER.finditer(question):
         number = match.group(1)
         found[number] = Specific("identifier", match.group(0), re.compile(rf"(?<!\d){number}(?!\d)"))
-    for match in _SLASHED.finditer(question):
+    for match in SLASHED_NUMBER.finditer(question):
         value = match.group(1)
         found.setdefault(value, Specific("identifier", value, re.compile(rf"(?<![\d/]){re.escape(value)}\b")))
     for match in _CODE.finditer(question):

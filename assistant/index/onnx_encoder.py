@@ -153,7 +153,7 @@ def export(target: str, folder: Path) -> None:
     """Export a sentence-transformers model (Transformer, Pooling and optional Normalize) to `folder`."""
     try:
         import onnx  # noqa: F401 - torch.onnx.export writes through it
-        import torch
+        import torch  # noqa: F401 - checked here, used by write_onnx_export
         from sentence_transformers import SentenceTransformer
     except ImportError as exc:
         raise ConfigError(
@@ -172,39 +172,69 @@ def export(target: str, folder: Path) -> None:
         pad_token=str(tokenizer.pad_token or "[PAD]"),
     )
 
+    sample = tokenizer(
+        ["an example sentence", "another, longer example sentence"], padding=True, return_tensors="pt"
+    )
+    write_onnx_export(
+        transformer,
+        tokenizer,
+        sample,
+        inputs,
+        "last_hidden_state",
+        "token_embeddings",
+        spec,
+        folder,
+        "encoder.json",
+    )
+
+
+def write_onnx_export(
+    model: Any,
+    tokenizer: Any,
+    sample: Any,
+    inputs: list[str],
+    attribute: str,
+    output: str,
+    spec: dict[str, Any],
+    folder: Path,
+    spec_name: str,
+) -> None:
+    """Export `model` (its output `attribute` as `output`, batch and token axes dynamic) with its fast
+    tokenizer and `spec` into `folder`, atomically: built in a staging folder beside it, then renamed, so a
+    reader never sees half an export and two processes exporting at once both end with a whole one."""
+    import torch
+
     class Wrapper(torch.nn.Module):
         def __init__(self, inner: Any) -> None:
             super().__init__()
             self.inner = inner
 
         def forward(self, *args: torch.Tensor) -> torch.Tensor:
-            return self.inner(**dict(zip(inputs, args, strict=True))).last_hidden_state
+            return getattr(self.inner(**dict(zip(inputs, args, strict=True))), attribute)
 
-    sample = tokenizer(
-        ["an example sentence", "another, longer example sentence"], padding=True, return_tensors="pt"
-    )
-    axes = {name: {0: "batch", 1: "tokens"} for name in [*inputs, "token_embeddings"]}
+    axes: dict[str, dict[int, str]] = {name: {0: "batch", 1: "tokens"} for name in inputs}
+    axes[output] = {0: "batch"} if attribute == "logits" else {0: "batch", 1: "tokens"}
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".export-", dir=folder.parent))
     try:
         with warnings.catch_warnings(), torch.inference_mode():
             warnings.simplefilter("ignore")
             torch.onnx.export(
-                Wrapper(transformer),
+                Wrapper(model),
                 tuple(sample[name] for name in inputs),
                 str(staging / "model.onnx"),
                 input_names=inputs,
-                output_names=["token_embeddings"],
+                output_names=[output],
                 dynamic_axes=axes,
                 opset_version=OPSET,
                 dynamo=False,
             )
         (staging / "tokenizer.json").write_text(tokenizer.backend_tokenizer.to_str(), encoding="utf-8")
-        (staging / "encoder.json").write_text(json.dumps(spec, indent=2), encoding="utf-8")
+        (staging / spec_name).write_text(json.dumps(spec, indent=2), encoding="utf-8")
         try:
             os.replace(staging, folder)
         except OSError:
-            if not (folder / "encoder.json").is_file():  # not merely another process exporting it first
+            if not (folder / spec_name).is_file():  # not merely another process exporting it first
                 raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)

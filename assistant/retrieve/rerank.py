@@ -14,10 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import tempfile
 import threading
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -26,7 +23,7 @@ import numpy as np
 
 from ..config import RerankSettings
 from ..errors import ConfigError
-from ..index.onnx_encoder import OPSET, default_cache_dir, export_key
+from ..index.onnx_encoder import default_cache_dir, export_key, write_onnx_export
 
 
 class Reranker(Protocol):
@@ -161,7 +158,7 @@ def export_cross_encoder(source: Path, folder: Path) -> None:
     """Export a sequence-classification model (one logit) and its fast tokenizer to `folder`."""
     try:
         import onnx  # noqa: F401 - torch.onnx.export writes through it
-        import torch
+        import torch  # noqa: F401 - checked here, used by write_onnx_export
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
     except ImportError as exc:
         raise ConfigError(f"exporting the reranker to ONNX needs {exc.name}: pip install onnx") from exc
@@ -171,52 +168,19 @@ def export_cross_encoder(source: Path, folder: Path) -> None:
     if "token_type_ids" in tokenizer.model_input_names:
         inputs.append("token_type_ids")
 
-    class Wrapper(torch.nn.Module):
-        def __init__(self, inner: Any) -> None:
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, *args: torch.Tensor) -> torch.Tensor:
-            return self.inner(**dict(zip(inputs, args, strict=True))).logits
-
     sample = tokenizer(
         ["a question", "another question"],
         ["a passage", "a longer passage"],
         padding=True,
         return_tensors="pt",
     )
-    axes = {name: {0: "batch", 1: "tokens"} for name in inputs}
-    axes["logits"] = {0: "batch"}
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".export-", dir=folder.parent))
-    try:
-        with warnings.catch_warnings(), torch.inference_mode():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(
-                Wrapper(model),
-                tuple(sample[name] for name in inputs),
-                str(staging / "model.onnx"),
-                input_names=inputs,
-                output_names=["logits"],
-                dynamic_axes=axes,
-                opset_version=OPSET,
-                dynamo=False,
-            )
-        (staging / "tokenizer.json").write_text(tokenizer.backend_tokenizer.to_str(), encoding="utf-8")
-        spec = {
-            "source": str(source),
-            "inputs": inputs,
-            "pad_id": int(tokenizer.pad_token_id or 0),
-            "pad_token": str(tokenizer.pad_token or "[PAD]"),
-        }
-        (staging / "reranker.json").write_text(json.dumps(spec, indent=2), encoding="utf-8")
-        try:
-            os.replace(staging, folder)
-        except OSError:
-            if not (folder / "reranker.json").is_file():  # not merely another process exporting it first
-                raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    spec = {
+        "source": str(source),
+        "inputs": inputs,
+        "pad_id": int(tokenizer.pad_token_id or 0),
+        "pad_token": str(tokenizer.pad_token or "[PAD]"),
+    }
+    write_onnx_export(model, tokenizer, sample, inputs, "logits", "logits", spec, folder, "reranker.json")
 
 
 def build_reranker(settings: RerankSettings) -> Reranker | None:

@@ -15,15 +15,13 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..answer.specifics import places
+from ..answer.specifics import EO_NUMBER, SLASHED_NUMBER, places
 from ..models import DocumentInfo
 
 _AI = re.compile(r"\bartificial[\s-]+intelligence\b")
 _AI_WORDS = re.compile(r"\bartificial[\s-]+intelligence\b", re.IGNORECASE)
 _NON_WORD = re.compile(r"[^\w/.-]+")
 _VERSION = re.compile(r"\s+\d+(?:\.\d+)+$")
-_EO_NUMBER = re.compile(r"\b(?:executive\s+order|eo)\s*(?:no\.?\s*)?(\d{4,5})\b")
-_SLASHED = re.compile(r"\b\d{2,4}/\d{1,4}\b")
 _CODE = re.compile(r"\b[a-z]{1,4}\s\d{2,5}(?:-\d+)?\b")
 # Words that cannot open or close a name taken from a title, and words too common to make one on their own.
 _FUNCTION = frozenset(
@@ -126,7 +124,7 @@ class DocumentNames:
         without_ai = text.replace(" ai ", " ")
         capitalised = {w.lower() for w in re.findall(r"\b[A-Z][\w-]+", question)}
         strong: list[str] = []
-        asked_numbers = set(_EO_NUMBER.findall(text)) | set(_SLASHED.findall(text))
+        asked_numbers = set(EO_NUMBER.findall(text)) | set(SLASHED_NUMBER.findall(text))
         for document in self.documents:
             if asked_numbers & self.numbers[document.id]:
                 strong.append(document.id)
@@ -155,7 +153,7 @@ class DocumentNames:
 
 def _numbers(title: str) -> set[str]:
     text = normalise(title)
-    return set(_EO_NUMBER.findall(text)) | set(_SLASHED.findall(text))
+    return set(EO_NUMBER.findall(text)) | set(SLASHED_NUMBER.findall(text))
 
 
 def _aliases(document: DocumentInfo) -> set[str]:

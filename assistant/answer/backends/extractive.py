@@ -16,7 +16,9 @@ if TYPE_CHECKING:
     from ...config import ExtractiveSettings, Settings
 
 
-_LEADING_ENUMERATOR = re.compile(r"^(?:\(?\d{1,3}[.)]|\([a-z]{1,4}\)|[a-z][.)]|[ivx]{1,5}[.)]|[-*•·▪])\s+(?=\S)")
+_LEADING_ENUMERATOR = re.compile(
+    r"^(?:\(?\d{1,3}[.)]|\([a-z]{1,4}\)|[a-z][.)]|[ivx]{1,5}[.)]|[-*•·▪])\s+(?=\S)"
+)
 
 
 def select_sentences(

@@ -16,6 +16,7 @@ from .common import (
     assistant_for,
     context,
     eval_group,
+    half_option,
 )
 
 if TYPE_CHECKING:
@@ -29,13 +30,7 @@ if TYPE_CHECKING:
 @click.argument("datasets", nargs=-1, required=True, type=click.Path())
 @click.option("--corpus", multiple=True, type=click.Path(), help="Corpus of the JSONL datasets.")
 @click.option("--limit", type=click.IntRange(1), help="Only the first N questions of each dataset.")
-@click.option(
-    "--half",
-    type=click.Choice(["tune", "check", "all"]),
-    default="all",
-    show_default=True,
-    help="Only one fixed half of each project dataset (calibrate on 'tune', report on 'check').",
-)
+@half_option("Only one fixed half of each project dataset (calibrate on 'tune', report on 'check').")
 @click.option(
     "--index-dir",
     type=click.Path(file_okay=False),

@@ -44,6 +44,13 @@ def split_values(values: tuple[str, ...], every: tuple[str, ...] = ()) -> list[s
     return list(dict.fromkeys(out))
 
 
+def half_option(help: str) -> Any:
+    """The --half option: one fixed half of a dataset ('tune' or 'check', by id hash), or all of it."""
+    return click.option(
+        "--half", type=click.Choice(["tune", "check", "all"]), default="all", show_default=True, help=help
+    )
+
+
 @click.group("eval")
 def eval_group() -> None:
     """Measure retrieval, answers, citations, faithfulness and abstention on datasets."""

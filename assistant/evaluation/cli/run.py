@@ -17,6 +17,7 @@ from .common import (
     check_same_settings,
     context,
     eval_group,
+    half_option,
     make_judge,
     print_metrics,
     run_meta,
@@ -63,13 +64,7 @@ if TYPE_CHECKING:
     "--backend", "backends", multiple=True, help="Answer backend(s) to compare, by registered name."
 )
 @click.option("--limit", type=click.IntRange(1), help="Only the first N questions.")
-@click.option(
-    "--half",
-    type=click.Choice(["tune", "check", "all"]),
-    default="all",
-    show_default=True,
-    help="Only one fixed half of the dataset: 'tune' to tune on, 'check' to report (split by id hash).",
-)
+@half_option("Only one fixed half of the dataset: 'tune' to tune on, 'check' to report (split by id hash).")
 @click.option(
     "--judge",
     type=click.Choice(["overlap", "llm"]),
