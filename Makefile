@@ -58,10 +58,14 @@ fix: setup
 	$(BIN)/ruff check --fix assistant tests
 	$(BIN)/ruff format assistant tests
 
-# The development set through the real service: the metric table, reports in runs/, and the quality gate
-# (exit 1 below configs/quality-gate.yaml). The evaluation index is kept in .assistant/eval/ and re-used.
+# Both evaluation sets through the real service: the metric tables, reports in runs/, and the quality gates
+# (exit 1 below configs/quality-gate*.yaml; the real-corpus one when ../shared/data is present). The evaluation index is kept in .assistant/eval/ and re-used.
 eval: setup
 	$(BIN)/assistant eval run evals/dev.jsonl --index-dir .assistant/eval/dev --gate configs/quality-gate.yaml
+	@if [ -d ../shared/data/policy-corpus ]; then \
+	  $(BIN)/assistant eval run evals/policy-corpus.jsonl --corpus ../shared/data/policy-corpus --half check \
+	    --index-dir .assistant/eval/policy-corpus --gate configs/quality-gate-policy-corpus.yaml; \
+	else echo "../shared/data/policy-corpus is absent: the real-corpus gate is skipped"; fi
 
 # The full benchmark run (manual, about an hour on 2 cores; CI runs `assistant bench --smoke` in the tests).
 bench: setup
