@@ -80,6 +80,56 @@ _WEAK = _FUNCTION | frozenset(
         "eu",
     ]
 )
+# Words that make a title the name of a policy document ("... Act", "... Plan", "... Guidelines", 办法, 意见):
+# only such documents are named by their title's phrases, and a phrase names one only when it holds such a word
+# or is the whole title. A title with none of them (a scientific article's) names nothing: "colorectal cancer"
+# in a question is a topic, not a document.
+_DOCUMENT_WORDS = frozenset(
+    [
+        "act",
+        "acts",
+        "regulation",
+        "regulations",
+        "directive",
+        "order",
+        "orders",
+        "plan",
+        "plans",
+        "strategy",
+        "strategies",
+        "framework",
+        "guidelines",
+        "guideline",
+        "guidance",
+        "paper",
+        "playbook",
+        "report",
+        "response",
+        "measures",
+        "opinions",
+        "opinion",
+        "law",
+        "laws",
+        "bill",
+        "convention",
+        "declaration",
+        "principles",
+        "charter",
+        "code",
+        "standard",
+        "standards",
+        "policy",
+        "agenda",
+        "roadmap",
+        "review",
+        "blueprint",
+        "recommendation",
+        "communication",
+        "decision",
+        "treaty",
+    ]
+)
+_CJK_DOCUMENT_WORDS = ("办法", "意见", "规定", "条例", "法", "通知", "决定", "规划", "纲要", "指引", "方案")
 # The most documents a single place may name before it scopes nothing ("US" over eight orders is no scope).
 MAX_DOCUMENTS_PER_PLACE = 3
 
@@ -144,7 +194,9 @@ class DocumentNames:
             holders = [
                 d.id
                 for d in self.documents
-                if d.id not in strong and place.found_in(f"{d.title}\n{d.issuing_body or ''}")
+                if d.id not in strong
+                and is_policy_title(d.title)
+                and place.found_in(f"{d.title}\n{d.issuing_body or ''}")
             ]
             if 0 < len(holders) <= MAX_DOCUMENTS_PER_PLACE:
                 by_place.extend(holders)
@@ -156,9 +208,23 @@ def _numbers(title: str) -> set[str]:
     return set(EO_NUMBER.findall(text)) | set(SLASHED_NUMBER.findall(text))
 
 
+def is_policy_title(title: str) -> bool:
+    """Whether a title names a policy document (it holds a word such as Act, Plan, Guidelines, 办法)."""
+    return bool(set(normalise(title).split()) & _DOCUMENT_WORDS) or any(
+        w in title for w in _CJK_DOCUMENT_WORDS
+    )
+
+
+def _names_a_document(phrase: str, mains: set[str]) -> bool:
+    return phrase in mains or bool(set(phrase.split()) & _DOCUMENT_WORDS) or not phrase.isascii()
+
+
 def _aliases(document: DocumentInfo) -> set[str]:
     title = document.title
     out: set[str] = set()
+    if not is_policy_title(title):
+        return out
+    mains = {normalise(t).strip() for t in _main_titles(title)}
     # Short names in parentheses: "(GDPR)", "(Artificial Intelligence Act)", "(White Paper, CP 815)".
     for inner in re.findall(r"\(([^()]{2,80})\)", title):
         for part in inner.split(","):
@@ -178,7 +244,7 @@ def _aliases(document: DocumentInfo) -> set[str]:
                 if run[0] in _FUNCTION or run[-1] in _FUNCTION or not all(named[i : i + size]):
                     continue
                 phrase = " ".join(t for t in run if t)
-                if _distinctive(phrase):
+                if _distinctive(phrase) and _names_a_document(phrase, mains):
                     out.add(phrase)
     # "EU AI Act" for "(Artificial Intelligence Act)" of a "Regulation (EU)".
     if " (eu) " in f" {title.lower()} ":
