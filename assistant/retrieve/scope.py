@@ -167,7 +167,9 @@ class DocumentNames:
             d: sorted({a for a in names if counts[a] == 1 or a in mains[d]}, key=len, reverse=True)
             for d, names in aliases.items()
         }
-        self.numbers = {d.id: _numbers(d.title) for d in self.documents}
+        self.numbers = {
+            d.id: _numbers(d.title) if is_policy_title(d.title) else set() for d in self.documents
+        }
 
     def named_in(self, question: str) -> NamedDocuments:
         text = normalise(question)
@@ -209,10 +211,15 @@ def _numbers(title: str) -> set[str]:
 
 
 def is_policy_title(title: str) -> bool:
-    """Whether a title names a policy document (it holds a word such as Act, Plan, Guidelines, 办法)."""
-    return bool(set(normalise(title).split()) & _DOCUMENT_WORDS) or any(
-        w in title for w in _CJK_DOCUMENT_WORDS
-    )
+    """Whether a title names a policy document: it holds a word such as Act, Plan, Guidelines (or 办法, 意见)
+    and is written as a name, most of its words capitalised ("Ethics Guidelines for Trustworthy AI", not
+    "Circadian regulation of the immune response")."""
+    if any(w in title for w in _CJK_DOCUMENT_WORDS):
+        return True
+    if not set(normalise(title).split()) & _DOCUMENT_WORDS:
+        return False
+    words = [w for w in re.findall(r"[^\W\d_][\w'’-]*", title) if w.lower() not in _FUNCTION]
+    return bool(words) and sum(w[0].isupper() for w in words) >= 0.5 * len(words)
 
 
 def _names_a_document(phrase: str, mains: set[str]) -> bool:
