@@ -222,8 +222,38 @@ def is_policy_title(title: str) -> bool:
     return bool(words) and sum(w[0].isupper() for w in words) >= 0.5 * len(words)
 
 
+# Document words that are also everyday words of other texts ("immune response", "circadian regulation"): they
+# make a title a policy title, but a phrase ending in one names a document only when it is the whole title.
+_COMMON_DOCUMENT_WORDS = frozenset(
+    [
+        "response",
+        "regulation",
+        "regulations",
+        "review",
+        "code",
+        "standard",
+        "standards",
+        "communication",
+        "decision",
+        "recommendation",
+        "opinion",
+        "policy",
+        "report",
+        "agenda",
+    ]
+)
+
+
 def _names_a_document(phrase: str, mains: set[str]) -> bool:
-    return phrase in mains or bool(set(phrase.split()) & _DOCUMENT_WORDS) or not phrase.isascii()
+    """A title phrase names its document when it is a whole main title, is not English, or ends with a
+    document word ("Coordinated Plan", "Ethics Guidelines", "AI Act")."""
+    words = phrase.split()
+    last = words[-1] if words else ""
+    return (
+        phrase in mains
+        or not phrase.isascii()
+        or (last in _DOCUMENT_WORDS and last not in _COMMON_DOCUMENT_WORDS)
+    )
 
 
 def _aliases(document: DocumentInfo) -> set[str]:
@@ -232,6 +262,7 @@ def _aliases(document: DocumentInfo) -> set[str]:
     if not is_policy_title(title):
         return out
     mains = {normalise(t).strip() for t in _main_titles(title)}
+    out |= {main for main in mains if _distinctive(main)}
     # Short names in parentheses: "(GDPR)", "(Artificial Intelligence Act)", "(White Paper, CP 815)".
     for inner in re.findall(r"\(([^()]{2,80})\)", title):
         for part in inner.split(","):
