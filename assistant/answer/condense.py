@@ -15,6 +15,7 @@ from typing import Literal
 from ..errors import BackendError
 from ..models import ChatMessage
 from ..text import STOPWORDS, words
+from .specifics import DOCUMENT_NOUNS
 
 log = logging.getLogger(__name__)
 
@@ -97,63 +98,6 @@ _NOT_NAMES = frozenset(
         "q",
         "a",
         "i",
-    ]
-)
-# Head nouns of the documents users ask about: "the UK white paper", "China's interim measures".
-_DOCUMENT_NOUNS = frozenset(
-    [
-        "act",
-        "acts",
-        "law",
-        "laws",
-        "regulation",
-        "regulations",
-        "directive",
-        "directives",
-        "order",
-        "orders",
-        "plan",
-        "plans",
-        "strategy",
-        "strategies",
-        "framework",
-        "frameworks",
-        "paper",
-        "papers",
-        "measures",
-        "rules",
-        "guidelines",
-        "guidance",
-        "policy",
-        "policies",
-        "report",
-        "reports",
-        "response",
-        "bill",
-        "code",
-        "charter",
-        "standard",
-        "standards",
-        "profile",
-        "roadmap",
-        "outline",
-        "initiative",
-        "programme",
-        "program",
-        "agreement",
-        "convention",
-        "treaty",
-        "declaration",
-        "opinions",
-        "notice",
-        "subsidy",
-        "subsidies",
-        "scheme",
-        "decision",
-        "statute",
-        "memorandum",
-        "circular",
-        "provisions",
     ]
 )
 # Parts of a document: "Article 5" names a place in the subject, not a subject of its own.
@@ -304,7 +248,7 @@ def _noun_phrase_end(tokens: list[_Token], end: int) -> int:
         token = tokens[j]
         if not token.plain_word:
             break
-        if token.bare.lower() in _DOCUMENT_NOUNS:
+        if token.bare.lower() in DOCUMENT_NOUNS:
             last = j + 1
         if token.possessive:
             break
@@ -326,7 +270,7 @@ def _is_part(name: str) -> bool:
 
 
 def _has_document_noun(name: str) -> bool:
-    return any(w in _DOCUMENT_NOUNS for w in words(name))
+    return any(w in DOCUMENT_NOUNS for w in words(name))
 
 
 def names_own_subject(question: str) -> bool:

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..answer.specifics import EO_NUMBER, SLASHED_NUMBER, places
+from ..answer.specifics import DOCUMENT_NOUNS, EO_NUMBER, SLASHED_NUMBER, places
 from ..models import DocumentInfo
 
 _AI = re.compile(r"\bartificial[\s-]+intelligence\b")
@@ -84,51 +84,7 @@ _WEAK = _FUNCTION | frozenset(
 # only such documents are named by their title's phrases, and a phrase names one only when it holds such a word
 # or is the whole title. A title with none of them (a scientific article's) names nothing: "colorectal cancer"
 # in a question is a topic, not a document.
-_DOCUMENT_WORDS = frozenset(
-    [
-        "act",
-        "acts",
-        "regulation",
-        "regulations",
-        "directive",
-        "order",
-        "orders",
-        "plan",
-        "plans",
-        "strategy",
-        "strategies",
-        "framework",
-        "guidelines",
-        "guideline",
-        "guidance",
-        "paper",
-        "playbook",
-        "report",
-        "response",
-        "measures",
-        "opinions",
-        "opinion",
-        "law",
-        "laws",
-        "bill",
-        "convention",
-        "declaration",
-        "principles",
-        "charter",
-        "code",
-        "standard",
-        "standards",
-        "policy",
-        "agenda",
-        "roadmap",
-        "review",
-        "blueprint",
-        "recommendation",
-        "communication",
-        "decision",
-        "treaty",
-    ]
-)
+_DOCUMENT_WORDS = DOCUMENT_NOUNS
 _CJK_DOCUMENT_WORDS = ("办法", "意见", "规定", "条例", "法", "通知", "决定", "规划", "纲要", "指引", "方案")
 # The most documents a single place may name before it scopes nothing ("US" over eight orders is no scope).
 MAX_DOCUMENTS_PER_PLACE = 3
