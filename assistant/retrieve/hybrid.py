@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
@@ -111,6 +112,23 @@ def each_document_represented(
     firsts.sort(key=lambda item: head.index(item))
     head = firsts + [item for item in head if item not in firsts]
     return head + rest
+
+
+def _record(
+    source: Literal["dense", "bm25"],
+    name: str,
+    hits: list[tuple[str, float]],
+    rankings: dict[str, list[str]],
+    scores: dict[str, PassageScores],
+) -> None:
+    """Keep a search's ranking under `name`, and each passage's first score and rank from this retriever."""
+    rankings[name] = [chunk_id for chunk_id, _ in hits]
+    for rank, (chunk_id, score) in enumerate(hits, start=1):
+        passage = scores.setdefault(chunk_id, PassageScores())
+        if source not in passage.sources:
+            setattr(passage, source, score)
+            setattr(passage, f"{source}_rank", rank)
+            passage.sources.append(source)
 
 
 def _owners(rankings: dict[str, list[str]]) -> dict[str, str]:
@@ -235,12 +253,7 @@ class HybridRetriever:
         scores: dict[str, PassageScores],
     ) -> None:
         hits = self.index.dense_search(vector, n, filters)
-        rankings[name] = [h.id for h in hits]
-        for rank, hit in enumerate(hits, start=1):
-            passage = scores.setdefault(hit.id, PassageScores())
-            if "dense" not in passage.sources:
-                passage.dense, passage.dense_rank = hit.similarity, rank
-                passage.sources.append("dense")
+        _record("dense", name, [(h.id, h.similarity) for h in hits], rankings, scores)
 
     def _lexical(
         self,
@@ -251,13 +264,8 @@ class HybridRetriever:
         rankings: dict[str, list[str]],
         scores: dict[str, PassageScores],
     ) -> None:
-        lexical = self.index.lexical_search(query_terms, n, filters)
-        rankings[name] = [chunk_id for chunk_id, _ in lexical]
-        for rank, (chunk_id, score) in enumerate(lexical, start=1):
-            passage = scores.setdefault(chunk_id, PassageScores())
-            if "bm25" not in passage.sources:
-                passage.bm25, passage.bm25_rank = score, rank
-                passage.sources.append("bm25")
+        hits = self.index.lexical_search(query_terms, n, filters)
+        _record("bm25", name, hits, rankings, scores)
 
     def named_documents(self, query: str, filters: Filters | None = None) -> tuple[str, ...]:
         """The indexed documents the query names (within the filters), at most `scope.max_documents`."""

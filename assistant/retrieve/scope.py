@@ -123,9 +123,8 @@ class DocumentNames:
             d: sorted({a for a in names if counts[a] == 1 or a in mains[d]}, key=len, reverse=True)
             for d, names in aliases.items()
         }
-        self.numbers = {
-            d.id: _numbers(d.title) if is_policy_title(d.title) else set() for d in self.documents
-        }
+        self.policy = {d.id for d in self.documents if is_policy_title(d.title)}
+        self.numbers = {d.id: _numbers(d.title) if d.id in self.policy else set() for d in self.documents}
 
     def named_in(self, question: str) -> NamedDocuments:
         text = normalise(question)
@@ -153,7 +152,7 @@ class DocumentNames:
                 d.id
                 for d in self.documents
                 if d.id not in strong
-                and is_policy_title(d.title)
+                and d.id in self.policy
                 and place.found_in(f"{d.title}\n{d.issuing_body or ''}")
             ]
             if 0 < len(holders) <= MAX_DOCUMENTS_PER_PLACE:
