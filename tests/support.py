@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import socket
 import time
 from pathlib import Path
@@ -10,6 +11,7 @@ import httpx
 import pytest
 
 from assistant.config import Settings, load_settings
+from assistant.models import Document, DocumentMetadata
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -37,6 +39,17 @@ def wait_for_chroma(port: int, timeout: float = 60.0) -> None:
             pass
         time.sleep(0.3)
     raise RuntimeError(f"Chroma server on port {port} did not start")
+
+
+def make_document(text: str, title: str = "A Regulation on Artificial Intelligence") -> Document:
+    """A loaded document built in memory, for chunking and cleaning tests."""
+    return Document(
+        id="doc",
+        source="doc.md",
+        text=text,
+        content_hash=hashlib.sha256(text.encode()).hexdigest(),
+        metadata=DocumentMetadata(title=title),
+    )
 
 
 def write(path: Path, text: str) -> Path:

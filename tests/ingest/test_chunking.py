@@ -1,11 +1,10 @@
-import hashlib
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant.config import ChunkingSettings
 from assistant.ingest.chunking import Chunker
-from assistant.models import Document, DocumentMetadata
+from assistant.models import Document
+from tests.support import make_document
 
 WORDS = [
     "The",
@@ -41,16 +40,6 @@ WORDS = [
     "III",
     "supercalifragilisticexpialidocious",
 ]
-
-
-def make_document(text: str, title: str = "A Regulation on Artificial Intelligence") -> Document:
-    return Document(
-        id="doc",
-        source="doc.md",
-        text=text,
-        content_hash=hashlib.sha256(text.encode()).hexdigest(),
-        metadata=DocumentMetadata(title=title),
-    )
 
 
 def check_invariants(chunker: Chunker, document: Document) -> list:

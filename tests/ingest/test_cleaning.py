@@ -1,6 +1,5 @@
 """Noise in document text: found with exact offsets, kept out of chunk vectors and answer candidates."""
 
-import hashlib
 from pathlib import Path
 
 import pytest
@@ -10,8 +9,8 @@ from assistant.config import ChunkingSettings
 from assistant.ingest.chunking import Chunker
 from assistant.ingest.cleaning import NoiseIndex, is_noise_sentence, noise_spans
 from assistant.ingest.loaders import load_bytes, load_document
-from assistant.models import Document, DocumentMetadata
-from tests.support import shared_data
+from assistant.models import Document
+from tests.support import make_document, shared_data
 
 BODY = (
     "The framework sets out how regulators should apply the principles in their own sectors. "
@@ -130,16 +129,6 @@ def test_sentences_with_page_furniture_are_not_candidates():
     assert is_candidate("(1) The purpose of this Regulation is to improve the functioning of the market.")
 
 
-def make_document(text: str, title: str = "A pro-innovation approach to AI regulation") -> Document:
-    return Document(
-        id="doc",
-        source="doc.md",
-        text=text,
-        content_hash=hashlib.sha256(text.encode()).hexdigest(),
-        metadata=DocumentMetadata(title=title),
-    )
-
-
 def check_chunks(chunker: Chunker, document: Document) -> list:
     noise = NoiseIndex(noise_spans(document.text, document.page_starts, document.metadata.title))
     chunks = chunker.chunk(document)
@@ -159,7 +148,7 @@ def check_chunks(chunker: Chunker, document: Document) -> list:
 
 def test_chunks_leave_page_furniture_out_of_what_they_embed(embedder):
     chunker = Chunker(ChunkingSettings(max_tokens=128), embedder)
-    document = make_document(paged_text())
+    document = make_document(paged_text(), title="A pro-innovation approach to AI regulation")
     chunks = check_chunks(chunker, document)
     for chunk in chunks:
         assert "response" not in chunk.search_text
