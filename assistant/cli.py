@@ -17,6 +17,7 @@ from .bench import command as bench_commands
 from .config import Settings, load_settings
 from .errors import AssistantError
 from .evaluation import cli as eval_commands
+from .mcp import commands as mcp_commands
 from .models import Answer, Filters, IngestReport
 from .slack import commands as slack_commands
 
@@ -137,7 +138,8 @@ def format_report(report: IngestReport) -> str:
 
 
 def parse_filters(values: tuple[str, ...]) -> Filters | None:
-    """`doc=ID`, `language=en`, `body=NAME`, `tag=T`, `from=YYYY-MM-DD`, `to=YYYY-MM-DD`; repeat to add values."""
+    """`doc=ID`, `language=en`, `body=NAME`, `tag=T`, `from=YYYY-MM-DD`, `to=YYYY-MM-DD`,
+    `in_force_on=YYYY-MM-DD`; repeat to add values."""
     if not values:
         return None
     fields: dict[str, Any] = {}
@@ -156,19 +158,23 @@ def parse_filters(values: tuple[str, ...]) -> Filters | None:
         key = key.strip().lower()
         if not sep or not raw.strip():
             raise click.BadParameter(f"expected KEY=VALUE, got {value!r}", param_hint="--filter")
-        if key in ("from", "date_from", "to", "date_to"):
+        if key in ("from", "date_from", "to", "date_to", "in_force_on", "in_force"):
             try:
                 day = dt.date.fromisoformat(raw.strip())
             except ValueError as exc:
                 raise click.BadParameter(
                     f"{raw!r} is not a date (YYYY-MM-DD)", param_hint="--filter"
                 ) from exc
-            fields["date_from" if key.endswith("from") else "date_to"] = day
+            if key.startswith("in_force"):
+                fields["in_force_on"] = day
+            else:
+                fields["date_from" if key.endswith("from") else "date_to"] = day
         elif key in names:
             fields.setdefault(names[key], []).append(raw.strip())
         else:
             raise click.BadParameter(
-                f"unknown filter {key!r}; use doc, language, body, tag, from or to", param_hint="--filter"
+                f"unknown filter {key!r}; use doc, language, body, tag, from, to or in_force_on",
+                param_hint="--filter",
             )
     try:
         return Filters(**fields)
@@ -179,7 +185,10 @@ def parse_filters(values: tuple[str, ...]) -> Filters | None:
 @main.command()
 @click.argument("question")
 @click.option(
-    "--filter", "filters", multiple=True, help="doc=ID, language=en, body=NAME, tag=T, from=DATE, to=DATE."
+    "--filter",
+    "filters",
+    multiple=True,
+    help="doc=ID, language=en, body=NAME, tag=T, from=DATE, to=DATE, in_force_on=DATE.",
 )
 @click.option("--top-k", type=click.IntRange(1, 100), help="Passages to answer from.")
 @click.option("--backend", help="Answer backend for this question.")
@@ -206,7 +215,8 @@ def ask(
 
 
 def format_answer(answer: Answer, width: int = 100) -> str:
-    lines = [textwrap.fill(answer.text, width=width)]
+    # Paragraphs stay apart: a status notice follows the answer on its own.
+    lines = ["\n\n".join(textwrap.fill(part, width=width) for part in answer.text.split("\n\n"))]
     if answer.standalone_question != answer.question:
         lines.insert(0, f"(answering: {answer.standalone_question})\n")
     if answer.abstained:
@@ -220,6 +230,15 @@ def format_answer(answer: Answer, width: int = 100) -> str:
         lines.append(
             textwrap.fill(f"“{quote}”", width=width, initial_indent="    ", subsequent_indent="    ")
         )
+        if c.gloss:
+            lines.append(
+                textwrap.fill(
+                    f"Gloss (not the document's words): {c.gloss}",
+                    width=width,
+                    initial_indent="    ",
+                    subsequent_indent="    ",
+                )
+            )
         lines.append(f"    {c.doc_id} @ {c.start}-{c.end}, support {c.score:.2f}")
     if answer.backend_fallback:
         lines.append(f"\n(backend {answer.backend} failed: {answer.fallback_reason}; answered extractively)")
@@ -243,7 +262,53 @@ def sources(ctx: Context, as_json: bool) -> None:
         return
     for d in documents:
         meta = ", ".join(x for x in (d.issuing_body, d.date, d.language) if x)
-        click.echo(f"{d.id}  ({d.n_chunks} chunks)\n    {d.title}\n    {meta}")
+        status = f"[{d.status}]" + (f" {', '.join(d.identifiers)}" if d.identifiers else "")
+        click.echo(f"{d.id}  ({d.n_chunks} chunks)\n    {d.title}\n    {meta}\n    {status}")
+        for r in d.relations:
+            click.echo(f"      {_relation_line(r)}")
+
+
+@main.command()
+@click.argument("doc_id")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@pass_context
+def relations(ctx: Context, doc_id: str, as_json: bool) -> None:
+    """List a document's status, dates and its incoming and outgoing relations, with their evidence."""
+    from .api.routes.documents import document_relations
+
+    found = document_relations(ctx.assistant, doc_id)
+    if as_json:
+        click.echo(found.model_dump_json(indent=2))
+        return
+    since = f" since {found.since}" if found.since else ""
+    ids = f" ({', '.join(found.identifiers)})" if found.identifiers else ""
+    click.echo(f"{doc_id}{ids}: {found.status}{since}")
+    for d in found.dates:
+        scope = f" [{d.scope}]" if d.scope else ""
+        click.echo(f"  {d.kind} {d.date}{scope}")
+    if not found.relations:
+        click.echo("  no relations found")
+    for r in found.relations:
+        click.echo(f"  {_relation_line(r)}")
+        where = (
+            f"front matter '{r.evidence.field}'"
+            if r.evidence.origin == "front_matter"
+            else f"{r.stated_in} @ {r.evidence.start}-{r.evidence.end}"
+        )
+        quote = " ".join(r.evidence.quote.split())
+        click.echo(
+            textwrap.fill(
+                f"“{quote}” ({where})", width=100, initial_indent="      ", subsequent_indent="      "
+            )
+        )
+
+
+def _relation_line(r: Any) -> str:
+    """'revoked_by EO 14148 (2025-01-20)', 'referred_to_by EO 14179 as revoked'."""
+    status = f" as {r.target_status}" if r.target_status else ""
+    date = f" ({r.date})" if r.date else ""
+    indexed = f" [{r.other_doc_id}]" if r.other_doc_id and r.other_doc_id != r.stated_in else ""
+    return f"{r.direction:<8} {r.relation} {r.other}{indexed}{status}{date}"
 
 
 @main.command("config")
@@ -271,6 +336,9 @@ main.add_command(bench_commands.bench)
 # `assistant serve` and `assistant keygen` (defined with the HTTP service).
 main.add_command(api_commands.serve)
 main.add_command(api_commands.keygen)
+
+# `assistant mcp`: the MCP server over stdio (over HTTP it is part of `assistant serve`).
+main.add_command(mcp_commands.mcp)
 
 
 def _quiet_libraries() -> None:

@@ -154,6 +154,23 @@ class ScopeSettings(Section):
     max_documents: int = Field(3, ge=1, le=10, description="Most named documents searched on their own.")
 
 
+class CrossLingualSettings(Section):
+    enabled: bool = Field(
+        True,
+        description="When the index holds documents in another language than the question's (English, Chinese), "
+        "translate the question term by term (glossary, then CC-CEDICT) and search with the translation too.",
+    )
+    weight: float = Field(
+        1.0, ge=0, description="Weight of the translated question's rankings in the fusion."
+    )
+    per_word: int = Field(
+        3,
+        ge=1,
+        le=10,
+        description="Dictionary translations kept per English word (the most common ones indexed).",
+    )
+
+
 class RetrievalSettings(Section):
     mode: Literal["hybrid", "dense", "bm25"] = Field("hybrid", description="Which retrievers run.")
     top_k: int = Field(6, ge=1, le=100, description="Passages handed to the answerer.")
@@ -163,6 +180,7 @@ class RetrievalSettings(Section):
     bm25: BM25Settings = Field(default_factory=BM25Settings)
     rerank: RerankSettings = Field(default_factory=RerankSettings)
     scope: ScopeSettings = Field(default_factory=ScopeSettings)
+    crosslingual: CrossLingualSettings = Field(default_factory=CrossLingualSettings)
 
 
 class ExtractiveSettings(Section):

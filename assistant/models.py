@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .lifecycle.model import LinkedRelation, Notice
+
 HEADING_SEPARATOR = " > "
 
 
@@ -91,6 +93,11 @@ class Filters(BaseModel):
     tags: list[str] | None = Field(default=None, description="Documents carrying any of these tags.")
     date_from: dt.date | None = Field(default=None, description="Documents dated on or after this day.")
     date_to: dt.date | None = Field(default=None, description="Documents dated on or before this day.")
+    in_force_on: dt.date | None = Field(
+        default=None,
+        description="Documents in force on this day: taken effect by then, and not revoked, superseded or "
+        "expired by then (documents of unknown status are kept).",
+    )
 
     @field_validator("doc_ids", "issuing_body", "language", "tags", mode="before")
     @classmethod
@@ -172,6 +179,12 @@ class Citation(BaseModel):
     start: int = Field(description="Offset of the quote in the document text.")
     end: int = Field(description="End offset (exclusive) of the quote in the document text.")
     score: float = Field(description="How well the quote supports the sentence it is attached to (0-1).")
+    gloss: str | None = Field(
+        None,
+        description="For a quote in another language than the question's: English (or Chinese) glosses of its "
+        "key terms from the project glossary and CC-CEDICT, e.g. '普及率: adoption rate'. A gloss, not the "
+        "document's words.",
+    )
 
 
 class StageTimings(BaseModel):
@@ -184,6 +197,7 @@ class StageTimings(BaseModel):
     dense: float = 0.0
     bm25: float = 0.0
     scope: float = 0.0
+    translate: float = 0.0
     fusion: float = 0.0
     evidence: float = 0.0
     generate: float = 0.0
@@ -210,6 +224,11 @@ class Answer(BaseModel):
     )
     evidence_score: float = 0.0
     passages: list[Passage] = Field(default_factory=list)
+    notices: list[Notice] = Field(
+        default_factory=list,
+        description="Status notices for cited documents (revoked, superseded, not yet applicable), each "
+        "appended to the text with its own citation.",
+    )
     timings: StageTimings = Field(default_factory=StageTimings)
 
 
@@ -234,6 +253,13 @@ class DocumentInfo(BaseModel):
     n_chunks: int
     content_hash: str
     ingested_at: str
+    status: str = Field(
+        "unknown", description="in_force, revoked, superseded, amended, expired, draft, unknown."
+    )
+    identifiers: list[str] = Field(default_factory=list, description="e.g. 'EO 14110', 'Directive 95/46/EC'.")
+    relations: list[LinkedRelation] = Field(
+        default_factory=list, description="Outgoing and incoming relations, each with its evidence."
+    )
 
 
 class IngestItem(BaseModel):

@@ -11,14 +11,20 @@ from pathlib import Path
 
 from .answer.backends import AnswerBackend, GenerationRequest, create_backend
 from .answer.citations import CitationVerifier, VerifiedAnswer
+from .answer.claim_check import ClaimCheck, check_claim
 from .answer.condense import Condensed, condense_question
 from .answer.evidence import Evidence, EvidenceScorer
+from .answer.glosses import with_glosses
 from .answer.specifics import describe, specifics
 from .config import Settings, load_settings
 from .errors import BackendError, InvalidInputError, NotFoundError
 from .index.embedder import Embedder
 from .index.passage_index import PassageIndex
 from .ingest.pipeline import IngestPipeline
+from .lifecycle.model import LinkedRelation
+from .lifecycle.notices import add_notices
+from .lifecycle.questions import status_answer
+from .lifecycle.registry import LifecycleRegistry
 from .models import (
     Answer,
     ChatMessage,
@@ -58,6 +64,7 @@ class Assistant:
         self._backend_lock = threading.Lock()
         self._fallbacks: Counter[tuple[str, str]] = Counter()
         self._write_lock = threading.Lock()
+        self.lifecycle = LifecycleRegistry(self.index.catalog)
 
     # --- documents --------------------------------------------------------------------------------------
 
@@ -85,7 +92,34 @@ class Assistant:
             self.pipeline.remove(doc_id)
 
     def documents(self) -> list[DocumentInfo]:
-        return self.index.catalog.documents()
+        """The indexed documents with their lifecycle: status today, identifiers, relations."""
+        view = self.lifecycle.view()
+        return [
+            d.model_copy(
+                update={
+                    "status": view.status(d.id).status,
+                    "identifiers": view.identifiers(d.id),
+                    "relations": view.relations(d.id),
+                }
+            )
+            for d in self.index.catalog.documents()
+        ]
+
+    def relations(self, doc_id: str) -> list[LinkedRelation]:
+        """A document's outgoing and incoming relations, each with the passage (or field) that states it."""
+        self.document(doc_id)  # NotFoundError for an unknown id
+        return self.lifecycle.view().relations(doc_id)
+
+    def in_force_filters(self, filters: Filters | None) -> Filters | None:
+        """`in_force_on` turned into the documents in force that day (intersected with any `doc_ids`)."""
+        if filters is None or filters.in_force_on is None:
+            return filters
+        allowed = self.lifecycle.view().in_force_on(filters.in_force_on)
+        if filters.doc_ids:
+            allowed &= set(filters.doc_ids)
+        # No document in force: an id no document has, so that nothing matches (an empty list means "any").
+        doc_ids = sorted(allowed) or ["(no document in force)"]
+        return filters.model_copy(update={"doc_ids": doc_ids, "in_force_on": None})
 
     def document(self, doc_id: str) -> Document:
         document = self.index.catalog.document(doc_id)
@@ -104,7 +138,18 @@ class Assistant:
     def retrieve(
         self, query: str, *, filters: Filters | None = None, top_k: int | None = None, mode: str | None = None
     ) -> Retrieval:
-        return self.retriever.retrieve(self._check_question(query), filters=filters, top_k=top_k, mode=mode)
+        return self.retriever.retrieve(
+            self._check_question(query), filters=self.in_force_filters(filters), top_k=top_k, mode=mode
+        )
+
+    def check_claim(
+        self, claim: str, *, filters: Filters | None = None, top_k: int | None = None, mode: str | None = None
+    ) -> ClaimCheck:
+        """Whether the documents support a claim, contradict it (other figures) or neither: the passages
+        retrieved for it, judged by the citation verifier."""
+        claim = self._check_question(claim)
+        passages = self.retriever.retrieve(claim, filters=filters, top_k=top_k, mode=mode).passages
+        return check_claim(self.verifier, claim, passages)
 
     def condense(
         self, question: str, history: list[ChatMessage] | None, *, backend: str | None = None
@@ -165,6 +210,8 @@ class Assistant:
         backend_name = backend or self.settings.answer.backend
         generator = self._backend(backend_name)  # fail on an unknown backend before any work
         timings = StageTimings()
+        as_of = filters.in_force_on if filters is not None else None
+        filters = self.in_force_filters(filters)
 
         t = time.perf_counter()
         condensed = self._condense(question, history, generator)
@@ -176,6 +223,24 @@ class Assistant:
             setattr(timings, stage, value)
         passages = retrieval.passages
         yield StreamEvent(type="sources", passages=passages, standalone_question=standalone)
+
+        # "Is EO 14110 still in effect?": a named document that is out of force is answered from its relations.
+        status = status_answer(standalone, self.lifecycle.view(), self.index.catalog, as_of)
+        if status is not None:
+            text, citations, notices = status
+            timings.total = _ms(started)
+            answer = Answer(
+                question=question,
+                standalone_question=standalone,
+                text=text,
+                citations=citations,
+                notices=notices,
+                backend="lifecycle",
+                passages=passages,
+                timings=timings,
+            )
+            yield StreamEvent(type="final", answer=answer)
+            return
 
         t = time.perf_counter()
         evidence = self._evidence(standalone, retrieval)
@@ -213,6 +278,7 @@ class Assistant:
             evidence=evidence,
             history=history or [],
             named_documents=retrieval.named_documents,
+            translation=retrieval.translation,
         )
         t = time.perf_counter()
         skip = (
@@ -258,10 +324,12 @@ class Assistant:
         answer = Answer(
             **{"grounded": verified.grounded, **base},
             text=verified.text,
-            citations=verified.citations,
+            citations=with_glosses(verified.citations, standalone, retrieval.translation),
             unsupported_claims=verified.unsupported,
             timings=timings,
         )
+        # A cited document that is revoked, superseded or (on the day asked about) not yet applicable.
+        answer = add_notices(answer, self.lifecycle.view(), self.index.catalog, as_of)
         yield StreamEvent(type="final", answer=answer)
 
     def _generate(
@@ -335,7 +403,13 @@ class Assistant:
     def _evidence(self, question: str, retrieval: Retrieval) -> Evidence:
         if not retrieval.passages:
             return Evidence([])
-        return self.scorer.score(question, retrieval.passages, retrieval.query_vector)
+        return self.scorer.score(
+            question,
+            retrieval.passages,
+            retrieval.query_vector,
+            retrieval.translation,
+            retrieval.translated_vector,
+        )
 
     def _abstention(self, base: dict, reason: str, timings: StageTimings) -> Answer:  # type: ignore[type-arg]
         return Answer(

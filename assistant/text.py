@@ -7,6 +7,13 @@ import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
 
+from .language.chinese import cjk_ratio, has_cjk, search_words
+
+__all__ = ["cjk_ratio", "has_cjk"]  # re-exported for the callers of this module
+
+# Bumped whenever the same text gives other index terms (the ingest fingerprint includes it).
+TERMS_VERSION = "2"  # 2: Chinese as jieba words (was character bigrams)
+
 Span = tuple[int, int]
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
@@ -345,7 +352,8 @@ def normalize(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """Lower-cased word tokens; CJK runs become overlapping character bigrams."""
+    """Lower-cased word tokens; CJK runs become their words, compounds with the words inside them (jieba's
+    search mode, see language/chinese.py)."""
     out: list[str] = []
     for match in _WORD.finditer(normalize(text)):
         token = match.group()
@@ -353,19 +361,13 @@ def words(text: str) -> list[str]:
             out.append(token.replace("’", "'"))
             continue
         for run in _CJK_RUN.findall(token):
-            out.extend(_bigrams(run) if _CJK_CHAR.match(run) else [run])
+            out.extend(search_words(run) if _CJK_CHAR.match(run) else [run])
     return out
 
 
 _CJK_RUN = re.compile(
     r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+"
 )
-
-
-def _bigrams(run: str) -> list[str]:
-    if len(run) == 1:
-        return [run]
-    return [run[i : i + 2] for i in range(len(run) - 1)]
 
 
 @lru_cache(maxsize=8)
@@ -378,7 +380,7 @@ def _stemmer(language: str | None):  # type: ignore[no-untyped-def]
 
 
 def terms(text: str, stemmer: str | None = "english", keep_stopwords: bool = False) -> list[str]:
-    """Index terms: words without stopwords, stemmed; CJK bigrams as they are."""
+    """Index terms: words without stopwords, stemmed; Chinese words as they are."""
     tokens = [t for t in words(text) if keep_stopwords or t not in STOPWORDS]
     stem = _stemmer(stemmer)
     if stem is None:
@@ -395,18 +397,6 @@ def terms_batch(texts: list[str], stemmer: str | None = "english") -> list[list[
     vocabulary = sorted({t for tokens in tokenized for t in tokens if t.isascii()})
     stems = dict(zip(vocabulary, stem.stemWords(vocabulary), strict=True))
     return [[stems.get(t, t) for t in tokens] for tokens in tokenized]
-
-
-def has_cjk(text: str) -> bool:
-    return bool(_CJK_CHAR.search(text))
-
-
-def cjk_ratio(text: str) -> float:
-    """Share of letters that are CJK ideographs."""
-    letters = [c for c in text if c.isalpha()]
-    if not letters:
-        return 0.0
-    return sum(1 for c in letters if _CJK_CHAR.match(c)) / len(letters)
 
 
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*%?")

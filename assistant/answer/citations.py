@@ -133,7 +133,7 @@ class CitationVerifier:
         targets = self._targets(claims, given)
         cited = sorted({n for t in targets for n in t})
         candidates = {n: self._passage_sentences(passages[n - 1]) for n in cited}
-        links = self._links(claims, targets, candidates)
+        links = self._links(claims, targets, candidates, passages)
         judged = self._judge(links, claims, passages, judge) if judge else False
 
         numbering: dict[tuple[str, int], int] = {}
@@ -203,7 +203,11 @@ class CitationVerifier:
         return targets
 
     def _links(
-        self, claims: list[Claim], targets: list[list[int]], candidates: dict[int, list[tuple[int, int, str]]]
+        self,
+        claims: list[Claim],
+        targets: list[list[int]],
+        candidates: dict[int, list[tuple[int, int, str]]],
+        passages: list[Passage],
     ) -> list[_Link]:
         if not any(targets):
             return []
@@ -211,7 +215,7 @@ class CitationVerifier:
         # A claim that quotes a sentence of its passage verbatim (every claim of an extractive answer) is
         # fully supported by it: the embeddings are computed only when some claim is not such a quote.
         quoted = {
-            (index, n): _verbatim(claims[index].text, candidates[n])
+            (index, n): _verbatim(claims[index].text, candidates[n], passages[n - 1])
             for index, numbers in enumerate(targets)
             for n in numbers
             if candidates[n]
@@ -299,14 +303,37 @@ class CitationVerifier:
         return best_i, max(0.0, best)
 
 
-def _verbatim(claim: str, sentences: list[tuple[int, int, str]]) -> int | None:
+def _verbatim(
+    claim: str, sentences: list[tuple[int, int, str]], passage: Passage | None = None
+) -> int | None:
     """The index of the first sentence the claim quotes exactly (whitespace aside), if any; an instruction
-    planted in a document is never one."""
-    claim_norm = " ".join(claim.split())
+    planted in a document is never one. With `passage`, a quote introduced by an attribution that names the
+    passage's document and states no figure ("The Interim Measures, 第七条, says, in Chinese: ...") counts too."""
+    forms = [" ".join(claim.split())]
+    if passage is not None:
+        forms.extend(quote for lead, quote in attributions(forms[0]) if names_passage(lead, passage))
     for i, (_, _, text) in enumerate(sentences):
-        if not looks_like_instruction(text) and " ".join(text.split()) == claim_norm:
+        if not looks_like_instruction(text) and " ".join(text.split()) in forms:
             return i
     return None
+
+
+_COLON = re.compile(r"[:：]\s*")
+
+
+def attributions(claim: str) -> list[tuple[str, str]]:
+    """Each way to read a claim as 'attribution: quote', at each colon after which a quote could start."""
+    return [
+        (claim[: m.start()], claim[m.end() :]) for m in _COLON.finditer(claim) if claim[m.end() :].strip()
+    ]
+
+
+def names_passage(lead: str, passage: Passage) -> bool:
+    """Whether an attribution names the passage's document (a part of its title) and states no figure."""
+    if numbers(lead) - numbers(passage.title):
+        return False
+    parts = [p.strip(" '\"") for p in re.split(r"[()（）]| — | - ", passage.title)]
+    return any(len(part) >= 4 and part in lead for part in parts)
 
 
 def support_score(claim_terms: AbstractSet[str], sentence_terms: AbstractSet[str], cosine: float) -> float:

@@ -17,6 +17,8 @@ import numpy as np
 from ..config import EvidenceSettings
 from ..index.embedder import Embedder
 from ..ingest.cleaning import is_noise_sentence
+from ..language.chinese import language_of
+from ..language.translation import QueryTranslation
 from ..models import Passage
 from ..text import LIST_ITEM, has_cjk, sentence_spans, terms, words
 from .specifics import asked_kind, states_kind, years
@@ -95,7 +97,9 @@ def is_substantive(sentence: str) -> bool:
     short line with no sentence end ("Establishment and structure of the Board"), or one mostly in capitals
     (a cover page's "INDEPENDENT HIGH-LEVEL EXPERT GROUP ... ETHICS GUIDELINES")."""
     if has_cjk(sentence):
-        return len(sentence.strip()) >= 8
+        # A Chinese heading or title line (一、总体要求, 第一章 总 则, the document's name) ends without a stop.
+        text = sentence.strip()
+        return len(text) >= 8 and (len(text) >= 40 or bool(_ENDS_LIKE_A_SENTENCE.search(text)))
     tokens = words(sentence)
     if len(tokens) < 5:
         return False
@@ -169,8 +173,15 @@ class EvidenceScorer:
         self.stemmer = stemmer
 
     def score(
-        self, question: str, passages: list[Passage], query_vector: np.ndarray | None = None
+        self,
+        question: str,
+        passages: list[Passage],
+        query_vector: np.ndarray | None = None,
+        translation: QueryTranslation | None = None,
+        translated_vector: np.ndarray | None = None,
     ) -> Evidence:
+        """Score every candidate sentence; a sentence in the other language than the question's is scored
+        against the question's `translation` (its terms, and its embedding when it is English) instead."""
         candidates = self._sentences(passages)
         if not candidates:
             return Evidence([])
@@ -185,16 +196,27 @@ class EvidenceScorer:
         semantic = vectors @ query_vector
         candidate_terms = [sentence_terms(text, self.stemmer) for _, _, _, text in candidates]
         weights = term_weights(terms(question, self.stemmer), candidate_terms)
+        other = None if translation is None else translation.target_language
+        translated_weights = (
+            term_weights(terms(translation.text, self.stemmer), candidate_terms) if translation else {}
+        )
+        translated_semantic = vectors @ translated_vector if translated_vector is not None else semantic
         s = self.settings
         total_weight = s.semantic_weight + s.lexical_weight + s.passage_weight or 1.0
         n_passages = max(1, len(passages))
         asked_years = years(question)
         kind = asked_kind(question)
         out: list[SentenceEvidence] = []
-        for (p_index, start, end, text), vector, sim, s_terms in zip(
-            candidates, vectors, semantic, candidate_terms, strict=True
+        for i, ((p_index, start, end, text), vector, sim, s_terms) in enumerate(
+            zip(candidates, vectors, semantic, candidate_terms, strict=True)
         ):
             lexical = lexical_coverage(weights, s_terms)
+            if other is not None and language_of(text) == other:
+                # Matched through the translation: its terms, and its embedding when there is one (into
+                # English); MiniLM cannot compare an English question with a Chinese sentence, so there the
+                # term coverage stands for both.
+                lexical = lexical_coverage(translated_weights, s_terms)
+                sim = translated_semantic[i] if translated_vector is not None else lexical
             prior = 1.0 - p_index / n_passages
             combined = (
                 s.semantic_weight * max(0.0, float(sim))

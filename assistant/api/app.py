@@ -13,13 +13,14 @@ from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
 from ..config import Settings, load_settings
+from ..mcp.http import MCP_PATH, McpEndpoint
 from ..service import Assistant
 from ..slack.http import create_slack_router
 from .body_limit import BodyLimitMiddleware
 from .errors import install_error_handlers
 from .metrics import Metrics
 from .observability import RequestContextMiddleware
-from .routes import answers, documents, openai, operations, web
+from .routes import answers, documents, feedback, openai, operations, web
 from .security import KeyRing, RateLimiter
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,10 @@ from, and the assistant abstains when the documents do not answer.
 `admin` keys may also upload and delete documents. Requests are rate-limited per key (429 with
 `Retry-After`). `/healthz`, `/readyz`, `/metrics` and the web page at `/` are open.
 
+**MCP.** The same service is a Model Context Protocol server at `/mcp` (Streamable HTTP), behind the same
+keys (read scope): tools `ask`, `search`, `get_passage`, `list_documents`, `check_claim`, and each document as
+a resource `policy://documents/{id}`.
+
 **Errors** are JSON: `{"error": {"message", "type", "code", "param", "request_id"}}`. Every response carries
 an `X-Request-ID` header (send your own to correlate logs).
 """
@@ -43,6 +48,7 @@ TAGS = [
     {"name": "documents", "description": "What is indexed: list, upload, delete; passages as evidence."},
     {"name": "operations", "description": "Health, readiness and Prometheus metrics."},
     {"name": "web page", "description": "Support for the chat page served at `/`."},
+    {"name": "feedback", "description": "👍/👎 on answers, exported with Slack's as candidate eval cases."},
 ]
 
 
@@ -68,10 +74,12 @@ def create_app(
         # Load the model in the background: /healthz answers at once, /readyz turns ready when loaded.
         warm_up = asyncio.create_task(asyncio.to_thread(_warm_up, service))
         try:
-            yield
+            async with mcp.running():
+                yield
         finally:
             if not warm_up.done():
                 await asyncio.wait([warm_up], timeout=30)
+            feedback.close_feedback_store(app)
             if owned:
                 service.close()
 
@@ -96,6 +104,10 @@ def create_app(
     app.include_router(documents.router)
     app.include_router(documents.upload_router)
     app.include_router(web.router)
+    app.include_router(feedback.router)
+    # the MCP server over Streamable HTTP, behind the same keys (assistant/mcp/http.py)
+    mcp = McpEndpoint(service, server)
+    app.router.add_route(MCP_PATH, mcp, include_in_schema=False)
     for router in routers:
         app.include_router(router)
     slack = create_slack_router(service, settings)  # /slack/events when SLACK_BOT_TOKEN is set
@@ -109,7 +121,7 @@ def create_app(
             allow_origins=server.cors_origins,
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
-            expose_headers=["X-Request-ID", "Retry-After"],
+            expose_headers=["X-Request-ID", "Retry-After", feedback.ANSWER_ID_HEADER],
         )
     upload_limit = int(server.max_upload_mb * 1024 * 1024) + documents.MULTIPART_OVERHEAD
     app.add_middleware(

@@ -91,6 +91,11 @@ async def require_admin(
     return await _authorize(request, credentials, "admin")
 
 
+async def authorize_request(request: Request, scope: str) -> Principal:
+    """The same check for an endpoint outside FastAPI's dependencies (the MCP transport at /mcp)."""
+    return await _authorize(request, await _bearer(request), scope)
+
+
 ReadAccess = Annotated[Principal, Depends(require_read)]
 AdminAccess = Annotated[Principal, Depends(require_admin)]
 

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..lifecycle.model import LifecycleDate, LinkedRelation
 from ..models import ChatMessage, DocumentInfo, Filters, IngestReport, Passage
 
 PASSAGE_ID_EXAMPLE = "china-ai-terminals-consumer-electronics:5d2f0c1a9e8b7d64"
@@ -38,6 +39,11 @@ class AskRequest(BaseModel):
     backend: str | None = Field(None, description="Answer backend by registered name (default: settings).")
     mode: Literal["hybrid", "dense", "bm25"] | None = Field(None, description="Retrieval mode.")
     stream: bool = Field(False, description="Answer as server-sent events (sources, deltas, final).")
+    keep_for_feedback: bool = Field(
+        False,
+        description="Keep the answer in the feedback store so it can be rated with POST /v1/feedback; its id "
+        "comes back in the X-Answer-ID response header.",
+    )
 
 
 class ChatRequest(BaseModel):
@@ -67,6 +73,39 @@ class ChatRequest(BaseModel):
     backend: str | None = Field(None, description="Answer backend by registered name (default: settings).")
     mode: Literal["hybrid", "dense", "bm25"] | None = Field(None, description="Retrieval mode.")
     stream: bool = Field(False, description="Answer as server-sent events (sources, deltas, final).")
+    keep_for_feedback: bool = Field(
+        False,
+        description="Keep the answer in the feedback store so it can be rated with POST /v1/feedback; its id "
+        "comes back in the X-Answer-ID response header.",
+    )
+
+
+class FeedbackRequest(BaseModel):
+    """A 👍 or 👎 on an answer given with `keep_for_feedback`, and an optional comment."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"answer_id": "0f8e3c2a9b7d4e61a5c3b2d1e0f9a8b7", "rating": "down", "comment": "Wrong year."}
+            ]
+        },
+    )
+
+    answer_id: str = Field(min_length=1, max_length=64, description="The X-Answer-ID of the answer.")
+    rating: Literal["up", "down"]
+    comment: str | None = Field(
+        None, max_length=2000, description="What was right or wrong (kept with the rating; optional)."
+    )
+
+
+class FeedbackResult(BaseModel):
+    """The rating as stored: a later rating of the same answer by the same caller replaces it."""
+
+    answer_id: str
+    rating: Literal["up", "down"]
+    comment: str | None = None
+    updated_at: str
 
 
 class PassageView(BaseModel):
@@ -136,6 +175,19 @@ class DocumentList(BaseModel):
     documents: list[DocumentInfo]
     total: int = Field(description="Number of documents in the index.")
     chunks: int = Field(description="Number of passages (chunks) in the index.")
+
+
+class DocumentRelations(BaseModel):
+    """A document's lifecycle: its status today, identifiers, dates, and relations with their evidence."""
+
+    doc_id: str
+    status: str = Field(description="in_force, revoked, superseded, amended, expired, draft or unknown.")
+    since: str | None = Field(None, description="When that status began, if known (YYYY-MM-DD).")
+    identifiers: list[str] = Field(default_factory=list)
+    dates: list[LifecycleDate] = Field(default_factory=list)
+    relations: list[LinkedRelation] = Field(
+        default_factory=list, description="Outgoing (stated by this document) and incoming relations."
+    )
 
 
 class UploadResult(BaseModel):

@@ -11,6 +11,7 @@ import re
 from typing import TYPE_CHECKING, Protocol
 
 from ..answer.backends.base import AnswerBackend, GenerationRequest
+from ..answer.citations import attributions
 from ..answer.evidence import Evidence, with_list_items
 from ..errors import BackendError, ConfigError
 from ..models import Passage
@@ -60,6 +61,11 @@ class OverlapJudge:
         if stated and not stated <= set().union(*(numbers(text) for text in evidence)):
             return 0.0
         claim_norm = " ".join(claim.split())
+        # A quote introduced by an attribution ("The Interim Measures, 第七条, says, in Chinese: ...") is
+        # judged as the quote (the answerer's verifier has checked that the attribution names the document).
+        quotes = {claim_norm, *(quote for _, quote in attributions(claim_norm))}
+        if any(" ".join(unit.split()) in quotes for unit in units):
+            return 1.0
         vectors = self.embedder.embed_sentences([claim_norm, *(" ".join(u.split()) for u in units)])
         best = 0.0
         for unit, vector in zip(units, vectors[1:], strict=True):

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..lifecycle import store as lifecycle_store
 from ..models import Chunk, Document, DocumentInfo, DocumentMetadata
 
 SCHEMA = """
@@ -102,7 +103,9 @@ class Catalog:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.RLock()
-        self._db = open_sqlite(path, SCHEMA)
+        # The lifecycle table (lifecycle/store.py) is created in existing catalogs too; its rows are filled in
+        # from the stored texts on first use, so an older catalog needs no re-ingest.
+        self._db = open_sqlite(path, SCHEMA + lifecycle_store.SCHEMA)
 
     def close(self) -> None:
         with self._lock:
@@ -210,6 +213,7 @@ class Catalog:
                     for c, t in zip(chunks, terms, strict=True)
                 ],
             )
+            lifecycle_store.write(db, document)
             self._bump(db)
 
     def delete_document(self, doc_id: str) -> None:

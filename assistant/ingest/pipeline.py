@@ -19,7 +19,7 @@ from ..index.embedder import Embedder
 from ..index.passage_index import PassageIndex
 from ..index.sentence_vectors import answer_sentence_texts
 from ..models import Chunk, Document, IngestItem, IngestReport
-from ..text import terms_batch
+from ..text import TERMS_VERSION, terms_batch
 from .chunking import Chunker
 from .loaders import LOADER_VERSION, LOADERS, document_id_for, load_bytes, load_document
 
@@ -96,6 +96,7 @@ class IngestPipeline:
         recipe = {
             "loader": LOADER_VERSION,
             "chunker": CHUNKER_VERSION,
+            "terms": TERMS_VERSION,
             "chunking": self.settings.chunking.model_dump(),
             "model": self.embedder.name,
             "stemmer": self.settings.retrieval.bm25.stemmer,

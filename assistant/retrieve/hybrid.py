@@ -13,6 +13,8 @@ from ..config import RetrievalSettings
 from ..index.catalog import ChunkRow
 from ..index.embedder import Embedder
 from ..index.passage_index import PassageIndex
+from ..language.chinese import is_chinese, language_of
+from ..language.translation import QueryTranslation, QueryTranslator
 from ..models import HEADING_SEPARATOR, Filters, Passage, PassageScores
 from ..text import terms
 from .rerank import Reranker, build_reranker, combine, passage_input
@@ -27,6 +29,8 @@ class Retrieval:
     timings: dict[str, float] = field(default_factory=dict)
     query_vector: np.ndarray | None = None
     named_documents: tuple[str, ...] = ()  # the documents the query names, searched on their own too
+    translation: QueryTranslation | None = None  # the query in the other language's words, when searched so
+    translated_vector: np.ndarray | None = None  # the translation's embedding (into English only)
 
 
 def rrf_fuse(rankings: dict[str, list[str]], weights: dict[str, float], k: int) -> list[tuple[str, float]]:
@@ -156,7 +160,7 @@ class HybridRetriever:
         self.settings = settings
         # The configured cross-encoder unless one is given; it loads its model on first use.
         self.reranker = reranker if reranker is not None else build_reranker(settings.rerank)
-        self._names: tuple[int, DocumentNames] | None = None  # by catalog generation
+        self._catalog_view: tuple | None = None  # what _catalog() returns, for one catalog generation
 
     def retrieve(
         self,
@@ -174,6 +178,7 @@ class HybridRetriever:
         scores: dict[str, PassageScores] = {}
         vector: np.ndarray | None = None
 
+        fusion = self.settings.fusion
         query_terms = terms(query, self.settings.bm25.stemmer) if mode in ("hybrid", "bm25") else []
         if mode in ("hybrid", "dense"):
             started = time.perf_counter()
@@ -187,24 +192,65 @@ class HybridRetriever:
             started = time.perf_counter()
             self._lexical(query_terms, n, filters, "bm25", rankings, scores)
             timings["bm25"] = _ms(started)
+        weights = {"dense": fusion.dense_weight, "bm25": fusion.bm25_weight}
 
-        weights = {"dense": self.settings.fusion.dense_weight, "bm25": self.settings.fusion.bm25_weight}
+        # The question in the other language's words, searched among the documents in that language.
+        asked = language_of(query)
+        translation = self.translation(query)
+        translated_vector: np.ndarray | None = None
+        translated_terms: list[str] = []
+        in_target: Filters | None = None
+        if translation is not None:
+            started = time.perf_counter()
+            in_target = self._in_language(filters, translation.target_language)
+            crosslingual = self.settings.crosslingual.weight
+            if mode in ("hybrid", "bm25"):
+                translated_terms = terms(translation.text, self.settings.bm25.stemmer)
+                self._lexical(translated_terms, n, in_target, "bm25_translated", rankings, scores)
+                weights["bm25_translated"] = fusion.bm25_weight * crosslingual
+            if translation.target_language == "en" and mode in ("hybrid", "dense"):
+                # MiniLM reads English: the translated question is embedded (a Chinese one means little to it).
+                translated_vector = self.embedder.embed_query(translation.text)
+                self._dense(translated_vector, n, in_target, "dense_translated", rankings, scores)
+                weights["dense_translated"] = fusion.dense_weight * crosslingual
+            timings["translate"] = _ms(started)
+
         named = self.named_documents(query, filters)
         if named:
             # Each document the question names is searched on its own too, so that its best passages
-            # compete with the whole index's (and a question naming two documents finds both).
+            # compete with the whole index's (and a question naming two documents finds both); a document
+            # in the other language is searched with the translated question only.
             started = time.perf_counter()
             per_document = self.settings.scope.per_document
+            scope = self.settings.scope.weight
+            language_of_document = self._catalog()[3]
             for doc_id in named:
                 scoped = (filters or Filters()).model_copy(update={"doc_ids": [doc_id]})
-                if vector is not None:
-                    self._dense(vector, per_document, scoped, f"dense@{doc_id}", rankings, scores)
-                    weights[f"dense@{doc_id}"] = (
-                        self.settings.fusion.dense_weight * self.settings.scope.weight
-                    )
-                if query_terms:
-                    self._lexical(query_terms, per_document, scoped, f"bm25@{doc_id}", rankings, scores)
-                    weights[f"bm25@{doc_id}"] = self.settings.fusion.bm25_weight * self.settings.scope.weight
+                if language_of_document.get(doc_id, "en") == asked:
+                    searches = [("", vector, query_terms, 1.0)]
+                elif (
+                    translation is not None
+                    and language_of_document.get(doc_id) == translation.target_language
+                ):
+                    searches = [
+                        (
+                            "_translated",
+                            translated_vector,
+                            translated_terms,
+                            self.settings.crosslingual.weight,
+                        )
+                    ]
+                else:
+                    continue
+                for label, dense_vector, lexical_terms, weight in searches:
+                    if dense_vector is not None:
+                        name = f"dense{label}@{doc_id}"
+                        self._dense(dense_vector, per_document, scoped, name, rankings, scores)
+                        weights[name] = fusion.dense_weight * scope * weight
+                    if lexical_terms:
+                        name = f"bm25{label}@{doc_id}"
+                        self._lexical(lexical_terms, per_document, scoped, name, rankings, scores)
+                        weights[name] = fusion.bm25_weight * scope * weight
             timings["scope"] = _ms(started)
 
         started = time.perf_counter()
@@ -241,7 +287,14 @@ class HybridRetriever:
                 continue
             passages.append(to_passage(row, scores[chunk_id]))
         timings["fusion"] = timings.get("fusion", 0.0) + _ms(started)
-        return Retrieval(passages=passages, timings=timings, query_vector=vector, named_documents=named)
+        return Retrieval(
+            passages=passages,
+            timings=timings,
+            query_vector=vector,
+            named_documents=named,
+            translation=translation,
+            translated_vector=translated_vector,
+        )
 
     def _dense(
         self,
@@ -271,13 +324,53 @@ class HybridRetriever:
         """The indexed documents the query names (within the filters), at most `scope.max_documents`."""
         if not self.settings.scope.enabled:
             return ()
-        generation = self.index.catalog.generation
-        if self._names is None or self._names[0] != generation:
-            self._names = (generation, DocumentNames(self.index.catalog.documents()))
-        named = self._names[1].named_in(query).all
+        named = self._catalog()[1].named_in(query).all
         if filters is not None and filters.doc_ids:
             named = tuple(d for d in named if d in filters.doc_ids)
         return named[: self.settings.scope.max_documents]
+
+    def translation(self, query: str) -> QueryTranslation | None:
+        """The query in the other language's words (English <-> Chinese), when cross-lingual search is on and
+        the index holds documents in that language."""
+        settings = self.settings.crosslingual
+        if not settings.enabled:
+            return None
+        target = "en" if is_chinese(query) else "zh"
+        if target not in self._catalog()[2]:
+            return None
+        return QueryTranslator(self.index.lexical().index.has_term, settings.per_word).translate(query)
+
+    def _catalog(
+        self,
+    ) -> tuple[int, DocumentNames, frozenset[str], dict[str, str], dict[str, tuple[str, ...]]]:
+        """(generation, document names, languages present, each document's language, each language's codes as
+        stored) of the catalog, rebuilt when it changes. Languages are 'zh' and 'en' (every other one)."""
+        generation = self.index.catalog.generation
+        if self._catalog_view is None or self._catalog_view[0] != generation:
+            documents = self.index.catalog.documents()
+            language = {
+                d.id: "zh" if (d.language or "").lower().startswith("zh") else "en" for d in documents
+            }
+            codes: dict[str, tuple[str, ...]] = {}
+            for d in documents:
+                if d.language and d.language not in codes.get(language[d.id], ()):
+                    codes[language[d.id]] = (*codes.get(language[d.id], ()), d.language)
+            self._catalog_view = (
+                generation,
+                DocumentNames(documents),
+                frozenset(language.values()),
+                language,
+                codes,
+            )
+        return self._catalog_view
+
+    def _in_language(self, filters: Filters | None, language: str) -> Filters:
+        """The filters, narrowed to the documents in `language` ('zh' or 'en')."""
+        codes = list(self._catalog()[4].get(language, ()))
+        if filters is not None and filters.language:
+            wanted = {c.lower() for c in filters.language}
+            codes = [c for c in codes if c.lower() in wanted] or ["\u2400"]  # none left: matches nothing
+        return (filters or Filters()).model_copy(update={"language": codes or ["\u2400"]})
 
     def _rerank(
         self,

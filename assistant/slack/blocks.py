@@ -116,6 +116,8 @@ def citation_block(citation: Citation, public_url: str | None) -> Block:
     if where:
         head += " — " + " · ".join(where)
     quoted = "\n".join(f">{line}" for line in escape(trim(citation.quote, QUOTE_LIMIT)).splitlines() if line)
+    if citation.gloss:
+        quoted += f"\n_Gloss (not the document's words): {escape(trim(citation.gloss, QUOTE_LIMIT))}_"
     return mrkdwn_section(f"{head}\n{quoted}")
 
 
@@ -182,6 +184,8 @@ def render_answer(
         if answer.citations:
             body.append({"type": "divider"})
             body.append(mrkdwn_section("*Sources*"))
+            # A cited document out of force (or not yet applicable) is flagged where the sources are read.
+            body.extend(context(f":warning: {escape(notice.text)}") for notice in answer.notices)
             body.extend(citation_block(c, public_url) for c in answer.citations)
     footer = [answer_context(answer, fallback_backend), feedback_actions(answer_id)]
 

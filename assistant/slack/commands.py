@@ -63,35 +63,60 @@ def _run_socket_mode(cli: Any) -> None:
     show_default=True,
     help="Which votes.",
 )
+@click.option(
+    "--source",
+    type=click.Choice(["all", "slack", "web"]),
+    default="all",
+    show_default=True,
+    help="Feedback given in Slack, on the web page, or both.",
+)
 @click.option("--since", help="Only feedback given on or after this day (YYYY-MM-DD).")
+@click.option(
+    "--comments",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Also write the comments given with the votes (JSONL, by case id) to this file.",
+)
 @click.pass_obj
-def export_feedback(cli: Any, out: str, rating: str, since: str | None) -> None:
-    """Write 👍/👎 feedback as candidate evaluation cases (evals/ JSONL schema) for review."""
-    from .export import feedback_cases
-    from .store import SlackStore
+def export_feedback(
+    cli: Any, out: str, rating: str, source: str, since: str | None, comments: str | None
+) -> None:
+    """Write 👍/👎 feedback (Slack and the web page) as candidate evaluation cases (evals/ JSONL schema)."""
+    from ..feedback.export import feedback_cases, feedback_comments, source_of
+    from ..feedback.store import FeedbackStore, feedback_store_path
 
     if since is not None:
         try:
             since = dt.date.fromisoformat(since).isoformat()
         except ValueError as exc:
             raise click.BadParameter(f"{since!r} is not a date (YYYY-MM-DD)", param_hint="--since") from exc
-    settings = cli.settings
-    path = settings.slack.store_path or settings.data_dir / "slack.sqlite3"
+    path = feedback_store_path(cli.settings)
     if not path.exists():
-        raise ConfigError(f"no Slack feedback store at {path}; the bot has not answered anything here yet")
-    store = SlackStore(path)
+        raise ConfigError(
+            f"no Slack feedback store at {path}; neither the bot nor the web page has recorded feedback here yet"
+        )
+    store = FeedbackStore(path)
     try:
         records = store.feedback(rating=None if rating == "all" else rating, since=since)  # type: ignore[arg-type]
     finally:
         store.close()
+    if source != "all":
+        records = [r for r in records if source_of(r.answer) == source]
     cases = feedback_cases(records)
-    lines = "".join(json.dumps(case, ensure_ascii=False) + "\n" for case in cases)
+    _write_lines(out, cases)
+    up = sum(1 for c in cases if "feedback-up" in c["tags"])
+    click.echo(
+        f"wrote {len(cases)} candidate cases ({up} approved, {len(cases) - up} to review) to {out}", err=True
+    )
+    if comments is not None:
+        notes = feedback_comments(records)
+        _write_lines(comments, notes)
+        click.echo(f"wrote {len(notes)} comments to {comments}", err=True)
+
+
+def _write_lines(out: str, items: list[dict[str, Any]]) -> None:
+    lines = "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in items)
     if out == "-":
         sys.stdout.write(lines)
     else:
         with open(out, "w", encoding="utf-8") as handle:
             handle.write(lines)
-    up = sum(1 for c in cases if "feedback-up" in c["tags"])
-    click.echo(
-        f"wrote {len(cases)} candidate cases ({up} approved, {len(cases) - up} to review) to {out}", err=True
-    )

@@ -186,3 +186,43 @@ def test_a_link_to_a_cited_passage_opens_it_after_the_key_is_given(page, serve, 
     highlighted.wait_for()
     assert " ".join(highlighted.inner_text().split()) == " ".join(citation.quote.split())
     assert citation.title in page.locator("#passage-title").inner_text()
+
+
+def test_every_answer_can_be_rated_with_a_comment_and_the_vote_is_stored(page, serve, corpus_assistant):
+    from assistant.feedback.store import FeedbackStore, feedback_store_path
+
+    live = serve(corpus_assistant)
+    page.goto(live.url + "/")
+    question = page.get_by_role("textbox", name="Your question")
+    question.fill(FLAGSHIP)
+    question.press("Enter")
+    answer = page.locator(".turn.assistant").last
+    answer.locator("button.cite").first.wait_for()
+
+    rating = answer.get_by_role("group", name="Rate this answer")
+    rating.get_by_role("button", name="Unhelpful answer").click()
+    answer.locator(".feedback-status", has_text="Thanks for the feedback").wait_for()
+    assert rating.get_by_role("button", name="Unhelpful answer").get_attribute("aria-pressed") == "true"
+    answer.get_by_label("Comment on this answer (optional)").fill("The 2030 target is missing.")
+    answer.get_by_role("button", name="Send comment").click()
+    answer.locator(".feedback-status", has_text="comment was recorded").wait_for()
+
+    question.fill("How do I bake sourdough bread at home?")
+    question.press("Enter")
+    abstained = page.locator(".turn.assistant.abstained")
+    abstained.wait_for()
+    abstained.get_by_role("button", name="Helpful answer", exact=True).click()
+    abstained.locator(".feedback-status", has_text="Thanks for the feedback").wait_for()
+
+    store = FeedbackStore(feedback_store_path(live.app.state.settings))
+    try:
+        votes = {v.answer.question: v for v in store.feedback()}
+    finally:
+        store.close()
+    assert set(votes) == {FLAGSHIP, "How do I bake sourdough bread at home?"}
+    flagship = votes[FLAGSHIP]
+    assert (flagship.rating, flagship.comment) == ("down", "The 2030 target is missing.")
+    assert flagship.answer.origin == "web" and flagship.answer.answer.citations
+    bread = votes["How do I bake sourdough bread at home?"]
+    assert bread.rating == "up" and bread.answer.answer.abstained
+    assert bread.answer.history and bread.answer.history[0].content == FLAGSHIP  # the conversation so far

@@ -158,3 +158,48 @@ def test_the_real_corpus_set_quotes_its_documents_and_keeps_its_kinds():
     assert english <= asked  # single-document facts over every English document
     for kind in ("missing-provision", "uncovered-country", "unindexed-document", "near-miss"):
         assert tags[kind] >= 5, kind
+
+
+CROSS_LINGUAL = ROOT / "evals" / "cross-lingual.jsonl"
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def test_the_cross_lingual_set_keeps_its_directions_and_splits_into_both_halves():
+    data = load_jsonl_dataset(CROSS_LINGUAL)
+    tags = Counter(t for c in data.cases for t in c.tags)
+    assert all("cross-lingual" in c.tags for c in data.cases)
+    answerable = [c for c in data.cases if c.answerable]
+    to_zh = [c for c in answerable if "en-to-zh" in c.tags]
+    to_en = [c for c in answerable if "zh-to-en" in c.tags]
+    assert len(to_zh) >= 24 and len(to_en) >= 12 and tags["unanswerable"] >= 4
+    assert len(to_zh) + len(to_en) == len(answerable)
+    assert {e.doc_id for c in to_zh for e in c.evidence} == {
+        "cn_state_council_ai_plus_opinions_2025_zh",
+        "cn_generative_ai_interim_measures_2023_zh",
+    }
+    assert len({e.doc_id for c in to_en for e in c.evidence}) >= 6
+    for case in data.cases:  # asked in one language, answered from documents in the other
+        asked_in_chinese = "zh-to-en" in case.tags
+        assert _has_cjk(case.question) == asked_in_chinese, case.id
+        assert all(_has_cjk(e.quote) != asked_in_chinese for e in case.evidence), case.id
+        assert case.question.strip() not in {e.quote for e in case.evidence}, case.id
+    existing = load_jsonl_dataset(ROOT / "evals" / "policy-corpus.jsonl")
+    assert {c.id for c in data.cases}.isdisjoint({c.id for c in existing.cases})
+    old_quotes = {e.quote for c in existing.cases for e in c.evidence}
+    assert not {e.quote for c in data.cases for e in c.evidence} & old_quotes  # different facts
+    for kind in ("en-to-zh", "zh-to-en", "unanswerable"):
+        counts = [sum(kind in c.tags for c in data.half(h).cases) for h in ("tune", "check")]
+        assert min(counts) >= 0.25 * sum(counts), (kind, counts)
+
+
+def test_the_cross_lingual_set_quotes_its_documents_verbatim():
+    from tests.support import shared_data
+
+    folder = shared_data("policy-corpus")
+    data = load_jsonl_dataset(CROSS_LINGUAL)
+    documents = {p.stem: load_document(p).text for p in folder.glob("*.md")}
+    spans = locate_evidence(data, documents.get)  # raises on any quote that is not verbatim
+    assert all(spans[c.id] for c in data.cases if c.answerable)

@@ -26,6 +26,7 @@ from ...models import ChatMessage, Passage
 
 if TYPE_CHECKING:
     from ...config import Settings
+    from ...language.translation import QueryTranslation
     from ..evidence import Evidence
 
 ENTRY_POINT_GROUP = "policy_assistant.backends"
@@ -40,6 +41,7 @@ class GenerationRequest:
     evidence: Evidence
     history: list[ChatMessage] = field(default_factory=list)
     named_documents: tuple[str, ...] = ()  # documents the question names (each should be answered from)
+    translation: QueryTranslation | None = None  # the question in the other language's words, if searched so
 
 
 @runtime_checkable

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ...models import Passage
+from ...language.chinese import language_of
+from ...models import HEADING_SEPARATOR, Passage
 from ..evidence import SentenceEvidence
 from .base import GenerationRequest
 
@@ -68,6 +69,28 @@ def cover_documents(
     return out
 
 
+_LANGUAGE_NAMES = {"zh": ("Chinese", "中文"), "en": ("English", "英文")}
+_ENGLISH_NAME = re.compile(r"\(([^()]*[A-Za-z]{3}[^()]*)\)")
+
+
+def quoted_from(passage: Passage, asked: str) -> str:
+    """The words that introduce a sentence quoted in another language than the question's: which document
+    and section it comes from, and its language ("State Council Opinions ... (一、总体要求) says, in Chinese:")."""
+    section = passage.heading_path.split(HEADING_SEPARATOR)[-1].strip() if passage.heading_path else ""
+    language = _LANGUAGE_NAMES["zh" if asked == "en" else "en"]
+    if asked == "zh":
+        where = f"（{section}）" if section else ""
+        return f"{passage.title}{where}{language[1]}原文："
+    english = _ENGLISH_NAME.search(passage.title)
+    name = (
+        f"{english.group(1).strip()} ({passage.title[: english.start()].strip()})"
+        if english
+        else passage.title
+    )
+    where = f", {section}," if section else ""
+    return f"{name}{where} says, in {language[0]}:"
+
+
 class ExtractiveBackend:
     """Composes the answer from the passages' own sentences, each followed by its passage marker."""
 
@@ -92,7 +115,10 @@ class ExtractiveBackend:
         for rank, sentence in enumerate(chosen):
             first_seen.setdefault(sentence.passage, rank)
         chosen.sort(key=lambda s: (first_seen[s.passage], s.start))
+        asked = language_of(request.question)
         for i, sentence in enumerate(chosen):
             # A list number opening the sentence ("1. The Commission may ...") would read as a claim of its own.
             text = _LEADING_ENUMERATOR.sub("", " ".join(sentence.text.split()))
+            if language_of(text) != asked:
+                text = f"{quoted_from(request.passages[sentence.passage], asked)} {text}"
             yield ("" if i == 0 else " ") + f"{text} [{sentence.passage + 1}]"

@@ -14,6 +14,7 @@ from ..deps import AssistantDep, MetricsDep, ReadAccess, SettingsDep, check_back
 from ..errors import ERROR_RESPONSES
 from ..schemas import ANSWER_EXAMPLE, AskRequest, ChatRequest
 from ..streaming import answer_stream, first_event, render_native
+from .feedback import ANSWER_ID_HEADER, AnswerKeeper, feedback_store
 
 router = APIRouter(prefix="/v1", tags=["answers"], responses=ERROR_RESPONSES)
 
@@ -60,7 +61,9 @@ async def _answer(
     backend: str | None,
     mode: str | None,
     stream: bool,
+    feedback_user: str | None = None,
 ) -> Any:
+    """The answer, whole or streamed; with `feedback_user`, also kept for that caller to rate."""
     kwargs: dict[str, Any] = {
         "history": history,
         "filters": filters,
@@ -68,14 +71,25 @@ async def _answer(
         "backend": check_backend(backend),
         "mode": mode,
     }
+    keeper = None
+    if feedback_user is not None:
+        keeper = AnswerKeeper(feedback_store(request.app), feedback_user, question, history)
     if stream:
         events = assistant.ask_stream(question, **kwargs)
+        if keeper is not None:
+            events = keeper.keeping(events)
         first = await first_event(events)
-        return answer_stream(request, first, events, render_native)
-    answer: Answer = await run_in_threadpool(lambda: assistant.ask(question, **kwargs))
-    metrics.observe_answer(answer)
-    # pydantic's own JSON encoder: a third of the cost of model_dump() followed by json.dumps()
-    return Response(answer.model_dump_json(), media_type="application/json")
+        response: Response = answer_stream(request, first, events, render_native)
+    else:
+        answer: Answer = await run_in_threadpool(lambda: assistant.ask(question, **kwargs))
+        metrics.observe_answer(answer)
+        if keeper is not None:
+            await run_in_threadpool(keeper.keep, answer)
+        # pydantic's own JSON encoder: a third of the cost of model_dump() followed by json.dumps()
+        response = Response(answer.model_dump_json(), media_type="application/json")
+    if keeper is not None:
+        response.headers[ANSWER_ID_HEADER] = keeper.answer_id
+    return response
 
 
 @router.post(
@@ -91,7 +105,7 @@ async def ask(
     request: Request,
     assistant: AssistantDep,
     metrics: MetricsDep,
-    _: ReadAccess,
+    principal: ReadAccess,
 ) -> Any:
     return await _answer(
         request,
@@ -104,6 +118,7 @@ async def ask(
         backend=body.backend,
         mode=body.mode,
         stream=body.stream,
+        feedback_user=principal.name if body.keep_for_feedback else None,
     )
 
 
@@ -121,7 +136,7 @@ async def chat(
     assistant: AssistantDep,
     settings: SettingsDep,
     metrics: MetricsDep,
-    _: ReadAccess,
+    principal: ReadAccess,
 ) -> Any:
     question, history = split_chat(
         body.messages, settings.server.max_messages, settings.server.max_message_chars
@@ -137,6 +152,7 @@ async def chat(
         backend=body.backend,
         mode=body.mode,
         stream=body.stream,
+        feedback_user=principal.name if body.keep_for_feedback else None,
     )
 
 

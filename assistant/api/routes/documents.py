@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from pathlib import PurePosixPath, PureWindowsPath
@@ -13,9 +14,17 @@ from starlette.concurrency import run_in_threadpool
 
 from ...errors import InvalidInputError, NotFoundError
 from ...models import DocumentInfo
+from ...service import Assistant
 from ..deps import AdminAccess, AssistantDep, ReadAccess, SettingsDep
 from ..errors import ERROR_RESPONSES
-from ..schemas import PASSAGE_ID_EXAMPLE, DeleteResult, DocumentList, PassageView, UploadResult
+from ..schemas import (
+    PASSAGE_ID_EXAMPLE,
+    DeleteResult,
+    DocumentList,
+    DocumentRelations,
+    PassageView,
+    UploadResult,
+)
 
 router = APIRouter(prefix="/v1", tags=["documents"], responses=ERROR_RESPONSES)
 # Uploads have a router of their own: they take multipart bodies up to server.max_upload_mb.
@@ -28,10 +37,58 @@ MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers around the file
 DocId = Annotated[str, Path(description="A document id.", examples=["eu-ai-act-risk-tiers"])]
 
 
-@router.get("/documents", response_model=DocumentList, summary="List the indexed documents")
-def list_documents(assistant: AssistantDep, _: ReadAccess) -> DocumentList:
+@router.get(
+    "/documents",
+    response_model=DocumentList,
+    summary="List the indexed documents",
+    description="Each with its status today, identifiers and relations; `in_force_on` keeps the documents "
+    "in force on that day.",
+)
+def list_documents(
+    assistant: AssistantDep,
+    _: ReadAccess,
+    in_force_on: Annotated[
+        dt.date | None, Query(description="Only documents in force on this day (YYYY-MM-DD).")
+    ] = None,
+) -> DocumentList:
+    return document_list(assistant, in_force_on)
+
+
+def document_list(assistant: Assistant, in_force_on: dt.date | None = None) -> DocumentList:
+    """Every indexed document (or those in force on a day), with the counts."""
     documents = assistant.documents()
+    if in_force_on is not None:
+        allowed = assistant.lifecycle.view().in_force_on(in_force_on)
+        documents = [d for d in documents if d.id in allowed]
     return DocumentList(documents=documents, total=len(documents), chunks=sum(d.n_chunks for d in documents))
+
+
+@router.get(
+    "/documents/{doc_id}/relations",
+    response_model=DocumentRelations,
+    summary="A document's status, dates and relations",
+    description="Outgoing relations (revokes, amends, implements, refers_to ...) stated by the document and "
+    "incoming ones stated by other documents about it, each with the passage (offsets) or front-matter field "
+    "it was read from.",
+    responses={404: {"description": "No document with this id."}},
+)
+def get_relations(doc_id: DocId, assistant: AssistantDep, _: ReadAccess) -> DocumentRelations:
+    return document_relations(assistant, doc_id)
+
+
+def document_relations(assistant: Assistant, doc_id: str) -> DocumentRelations:
+    relations = assistant.relations(doc_id)
+    view = assistant.lifecycle.view()
+    finding = view.status(doc_id)
+    lifecycle = view.lifecycles.get(doc_id)
+    return DocumentRelations(
+        doc_id=doc_id,
+        status=finding.status,
+        since=finding.since,
+        identifiers=view.identifiers(doc_id),
+        dates=lifecycle.dates if lifecycle else [],
+        relations=relations,
+    )
 
 
 @router.get(
@@ -155,6 +212,11 @@ def get_passage(
         int | None, Query(ge=0, description="Document offset where the cited span ends.", examples=[294])
     ] = None,
 ) -> PassageView:
+    return passage_view(assistant, passage_id, start, end)
+
+
+def passage_view(assistant: Assistant, passage_id: str, start: int | None, end: int | None) -> PassageView:
+    """A passage with the document span `start`-`end` (both or neither) located in its text."""
     passage = assistant.passage(passage_id)
     document = next((d for d in assistant.documents() if d.id == passage.doc_id), None)
     view = PassageView(passage=passage, document_source_url=document.source_url if document else None)

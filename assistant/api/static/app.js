@@ -13,6 +13,7 @@
     send: $("send"),
     stop: $("stop"),
     filter: $("doc-filter"),
+    inForceOn: $("in-force-on"),
     newChat: $("new-chat"),
     keyPanel: $("key-panel"),
     keyForm: $("key-form"),
@@ -35,7 +36,9 @@
     controller: null,
     returnFocus: null,
     linkedOpened: false,
+    docStatus: new Map(), // document id -> lifecycle status, from GET /v1/documents
   };
+  const OUT_OF_FORCE = new Set(["revoked", "superseded", "expired"]);
 
   function el(tag, attrs = {}, ...children) {
     const node = document.createElement(tag);
@@ -120,7 +123,9 @@
     const current = els.filter.value;
     els.filter.replaceChildren(el("option", { value: "", text: `All documents (${body.total})` }));
     for (const doc of body.documents) {
-      const option = el("option", { value: doc.id, text: doc.title });
+      state.docStatus.set(doc.id, doc.status);
+      const flagged = OUT_OF_FORCE.has(doc.status) ? ` (${doc.status})` : "";
+      const option = el("option", { value: doc.id, text: doc.title + flagged });
       option.title = [doc.issuing_body, doc.date].filter(Boolean).join(", ");
       els.filter.append(option);
     }
@@ -158,8 +163,9 @@
 
   async function ask(question) {
     const messages = [...state.history, { role: "user", content: question }];
-    const body = { messages, stream: true };
+    const body = { messages, stream: true, keep_for_feedback: true };
     if (els.filter.value) body.filters = { doc_ids: [els.filter.value] };
+    if (els.inForceOn && els.inForceOn.value) body.filters = { ...body.filters, in_force_on: els.inForceOn.value };
 
     addTurn("user", question);
     const { turn, bubble } = addTurn("assistant");
@@ -170,6 +176,7 @@
     state.controller = new AbortController();
     setBusy(true);
     let final = null;
+    let answerId = null;
     try {
       const response = await fetch("/v1/chat", {
         method: "POST",
@@ -183,6 +190,7 @@
         const wait = response.headers.get("Retry-After");
         throw new Error(wait ? `${message} (try again in ${wait} s)` : message);
       }
+      answerId = response.headers.get("X-Answer-ID");
       for await (const { event, data } of readEvents(response)) {
         if (event === "sources") {
           progress.textContent = data.passages.length
@@ -207,6 +215,7 @@
       if (!final) throw new Error("the answer stopped before it was complete");
       progress.remove();
       renderAnswer(turn, text, final);
+      renderFeedback(bubble, answerId);
       state.history.push({ role: "user", content: question }, { role: "assistant", content: final.text });
     } catch (err) {
       progress.remove();
@@ -286,9 +295,10 @@
       const button = el(
         "button",
         { type: "button", class: "source-button" },
-        el("span", { class: "source-title", text: `[${c.n}] ${c.title}` }),
+        el("span", { class: "source-title", text: `[${c.n}] ${c.title}` }, statusBadge(c.doc_id)),
         where ? el("span", { class: "source-quote", text: where }) : null,
         el("span", { class: "source-quote", text: `“${c.quote.replace(/\s+/g, " ").trim()}”` }),
+        c.gloss ? el("span", { class: "source-gloss", text: `Gloss (not the document's words): ${c.gloss}` }) : null,
       );
       button.addEventListener("click", () => openPassage(c, button));
       list.append(el("li", {}, button));
@@ -296,11 +306,75 @@
     textNode.after(el("section", { class: "sources", "aria-label": "Sources" }, el("h3", { text: "Sources" }), list));
   }
 
+  // --- feedback -------------------------------------------------------------------------------------
+
+  // 👍/👎 under every answer, then an optional comment: kept with the Slack bot's feedback and exported
+  // with it as candidate evaluation cases (`assistant slack export-feedback`).
+  function renderFeedback(bubble, answerId) {
+    if (!answerId) return;
+    const rate = (value, label, symbol) =>
+      el("button", { type: "button", class: "rate", "data-rating": value, "aria-pressed": "false", "aria-label": label, title: label, text: symbol });
+    const up = rate("up", "Helpful answer", "👍");
+    const down = rate("down", "Unhelpful answer", "👎");
+    const status = el("span", { class: "feedback-status", role: "status" });
+    const comment = el("textarea", {
+      class: "feedback-comment",
+      rows: "2",
+      maxlength: "2000",
+      "aria-label": "Comment on this answer (optional)",
+      placeholder: "What was right or wrong? (optional)",
+    });
+    const sendComment = el("button", { type: "button", class: "secondary", text: "Send comment" });
+    const more = el("div", { class: "feedback-more" }, comment, sendComment);
+    more.hidden = true;
+    let rating = null;
+
+    async function save(withComment) {
+      const body = { answer_id: answerId, rating };
+      const note = comment.value.trim();
+      if (withComment && note) body.comment = note;
+      status.textContent = "Saving…";
+      try {
+        const response = await fetch("/v1/feedback", { method: "POST", headers: headers(), body: JSON.stringify(body) });
+        if (!response.ok) throw new Error(await errorMessage(response));
+        status.textContent = body.comment ? "Thanks, your comment was recorded." : "Thanks for the feedback.";
+      } catch (err) {
+        status.textContent = `Could not save the feedback: ${err.message}`;
+      }
+    }
+
+    for (const button of [up, down]) {
+      button.addEventListener("click", () => {
+        rating = button.dataset.rating;
+        up.setAttribute("aria-pressed", String(rating === "up"));
+        down.setAttribute("aria-pressed", String(rating === "down"));
+        more.hidden = false;
+        save(false);
+      });
+    }
+    sendComment.addEventListener("click", () => {
+      if (rating) save(true);
+    });
+    bubble.append(
+      el("div", { class: "feedback", role: "group", "aria-label": "Rate this answer" }, el("span", { text: "Was this helpful?" }), up, down, status),
+      more,
+    );
+  }
+
   // --- passages -------------------------------------------------------------------------------------
+
+  // A badge for a document that is out of force (its status comes with GET /v1/documents).
+  function statusBadge(docId) {
+    const status = state.docStatus.get(docId);
+    if (!OUT_OF_FORCE.has(status)) return null;
+    return el("span", { class: `status-badge status-${status}`, text: status, title: `This document is ${status}` });
+  }
 
   async function openPassage(citation, opener) {
     state.returnFocus = opener;
     els.dialogTitle.textContent = citation.title;
+    const badge = statusBadge(citation.doc_id);
+    if (badge) els.dialogTitle.append(" ", badge);
     els.dialogWhere.textContent = "Loading the passage…";
     els.dialogText.replaceChildren();
     els.dialogId.textContent = "";
@@ -314,6 +388,8 @@
       const view = await response.json();
       const p = view.passage;
       els.dialogTitle.textContent = p.title;
+      const viewBadge = statusBadge(p.doc_id);
+      if (viewBadge) els.dialogTitle.append(" ", viewBadge);
       const where = [p.heading_path || "(no section)", p.page != null ? `page ${p.page}` : null, p.issuing_body, p.date];
       els.dialogWhere.textContent = where.filter(Boolean).join(" · ");
       const start = view.highlight_start ?? 0;

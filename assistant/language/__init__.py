@@ -1,0 +1,1 @@
+"""Language handling: Chinese word segmentation, the bilingual dictionary and glossary, query translation."""

@@ -1,0 +1,183 @@
+"""Query translation between English and Chinese, term by term, for retrieval across languages.
+
+all-MiniLM-L6-v2 is an English model and BM25 matches only the words a question uses, so an English question
+cannot find a Chinese passage by itself (nor a Chinese question an English one). The question is translated
+into the other language's words instead: the project's glossary first (policy phrases, longest first), then
+CC-CEDICT. English words with several Chinese translations keep the few most common ones that the index
+actually uses. The translation feeds a BM25 search (and, into English, a dense one), fused with the rest.
+
+Each translated term is kept as a gloss (source words, target words, where it came from): the answer shows
+them beside a quoted sentence in the other language, marked as glosses, never as the document's words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from ..text import STOPWORDS
+from . import chinese
+from .cedict import dictionary
+from .glossary import glossary
+
+Origin = Literal["glossary", "CC-CEDICT"]
+
+_ENGLISH_TOKEN = re.compile(r"[A-Za-z][A-Za-z'’-]*\+?|\d+(?:[.,]\d+)*%?")
+_POSSESSIVE = re.compile(r"'s?$")
+# Words of a question that carry no content to translate (question words, auxiliaries, function words).
+_UNTRANSLATED = STOPWORDS | frozenset(
+    {
+        "according",
+        "china",
+        "china's",
+        "chinese",
+        "document",
+        "documents",
+        "say",
+        "says",
+        "set",
+        "sets",
+        "tell",
+        "done",
+        "does",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Gloss:
+    source: str  # the words as the question has them
+    target: str  # their translation
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class QueryTranslation:
+    """A question in the other language's words."""
+
+    source_language: str  # "en" or "zh"
+    target_language: str
+    text: str  # the translated words, space-separated (numbers kept)
+    glosses: tuple[Gloss, ...]
+
+    def glosses_in(self, sentence: str) -> list[Gloss]:
+        """The glosses whose translated side a sentence in the target language contains, in sentence order."""
+        text = sentence.lower()
+        found = sorted(
+            (text.find(g.target.lower()), i) for i, g in enumerate(self.glosses) if g.target.lower() in text
+        )
+        out: list[Gloss] = []
+        for _, i in found:
+            if all(g.target != self.glosses[i].target for g in out):
+                out.append(self.glosses[i])
+        return out
+
+
+def _lemmas(phrase: str) -> list[str]:
+    """The phrase, then forms of it with its last word's plural or verb ending undone ('terminals' ->
+    'terminal', 'offered' -> 'offer', 'requires' -> 'require', 'developing' -> 'develop')."""
+    head, _, last = phrase.rpartition(" ")
+    prefix = f"{head} " if head else ""
+    forms = [last]
+    for ending, replacements in _ENDINGS:
+        if last.endswith(ending) and len(last) - len(ending) >= 3:
+            stem = last[: -len(ending)]
+            forms.extend(stem + r for r in replacements)
+    return [prefix + form for form in dict.fromkeys(forms)]
+
+
+_ENDINGS = (
+    ("ies", ("y",)),
+    ("ied", ("y",)),
+    ("es", ("", "e")),
+    ("s", ("",)),
+    ("ed", ("", "e")),
+    ("ing", ("", "e")),
+)
+
+
+class QueryTranslator:
+    """Translates questions term by term; `has_term` says whether the index uses a word (it keeps a
+    dictionary translation only if so)."""
+
+    def __init__(self, has_term: Callable[[str], bool] | None = None, per_word: int = 3) -> None:
+        self.has_term = has_term
+        self.per_word = per_word
+
+    def translate(self, question: str) -> QueryTranslation | None:
+        """The question in the other language, or None when no word of it could be translated."""
+        if chinese.is_chinese(question):
+            return self._into_english(question)
+        return self._into_chinese(question)
+
+    # --- English -> Chinese ---------------------------------------------------------------------------
+
+    def _into_chinese(self, question: str) -> QueryTranslation | None:
+        tokens = [
+            _POSSESSIVE.sub("", m.group().lower().replace("’", "'"))
+            for m in _ENGLISH_TOKEN.finditer(question)
+        ]
+        terms = glossary()
+        longest = max(terms.longest_english, 3)
+        glosses: list[Gloss] = []
+        words: list[str] = []
+        i = 0
+        while i < len(tokens):
+            token = tokens[i]
+            if token[0].isdigit():
+                words.append(token.rstrip("%"))
+                i += 1
+                continue
+            found = 0
+            for n in range(min(longest, len(tokens) - i), 0, -1):
+                if tokens[i] in _UNTRANSLATED or tokens[i + n - 1] in _UNTRANSLATED:
+                    continue  # "the state", "plan for": a phrase opens and ends on a content word
+                phrase = " ".join(tokens[i : i + n])
+                targets, origin = self._chinese_for(phrase)
+                if targets:
+                    glosses.extend(Gloss(phrase, t, origin) for t in targets)
+                    words.extend(targets)
+                    found = n
+                    break
+            i += found or 1
+        if not glosses:
+            return None
+        return QueryTranslation("en", "zh", " ".join(dict.fromkeys(words)), tuple(glosses))
+
+    def _chinese_for(self, phrase: str) -> tuple[tuple[str, ...], Origin]:
+        for form in _lemmas(phrase):
+            found = glossary().chinese_for(form)
+            if found:
+                return found, "glossary"
+        for form in _lemmas(phrase):
+            candidates = [w for w in dictionary().chinese(form) if len(w) >= 2 and chinese.has_cjk(w)]
+            if self.has_term is not None:
+                candidates = [w for w in candidates if self.has_term(w)]
+            if candidates:
+                candidates.sort(key=lambda w: -chinese.word_frequency(w))
+                return tuple(candidates[: self.per_word]), "CC-CEDICT"
+        return (), "CC-CEDICT"
+
+    # --- Chinese -> English ---------------------------------------------------------------------------
+
+    def _into_english(self, question: str) -> QueryTranslation | None:
+        glosses: list[Gloss] = []
+        words: list[str] = []
+        for word in chinese.words(question):
+            if not chinese.has_cjk(word):
+                words.append(word)
+                continue
+            english = glossary().english_for(word)
+            if english is not None:
+                glosses.append(Gloss(word, english, "glossary"))
+                words.append(english)
+                continue
+            senses = dictionary().senses(word)
+            if senses and len(word) >= 2:
+                glosses.append(Gloss(word, senses[0], "CC-CEDICT"))
+                words.append(senses[0])
+        if not glosses:
+            return None
+        return QueryTranslation("zh", "en", " ".join(words), tuple(glosses))

