@@ -42,7 +42,7 @@ def load_groups(path: Path, negatives: int, holdout_every: int) -> tuple[list[di
     """Training groups (question, positive, negatives) and held-out policies (question, paragraphs, gold)."""
     import bm25s
 
-    from assistant.text import terms_batch
+    from assistant.language.terms import terms_batch
 
     rng = random.Random(SEED)
     data = json.loads(path.read_text(encoding="utf-8"))["data"]

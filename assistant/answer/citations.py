@@ -21,8 +21,9 @@ import numpy as np
 
 from ..errors import BackendError
 from ..index.embedder import Embedder
+from ..language.sentences import paragraph_spans, sentence_spans
+from ..language.terms import numbers, terms, words
 from ..models import Citation, Passage
-from ..text import numbers, paragraph_spans, sentence_spans, terms, words
 from .evidence import SENTENCE_CACHE_SIZE, is_substantive, passage_sentences, sentence_terms
 from .prompts import REFUSAL_SENTENCE
 
@@ -329,8 +330,9 @@ def attributions(claim: str) -> list[tuple[str, str]]:
 
 
 def names_passage(lead: str, passage: Passage) -> bool:
-    """Whether an attribution names the passage's document (a part of its title) and states no figure."""
-    if numbers(lead) - numbers(passage.title):
+    """Whether an attribution names the passage's document (a part of its title) and states no figure but
+    its title's and section's."""
+    if numbers(lead) - numbers(f"{passage.title} {passage.heading_path}"):
         return False
     parts = [p.strip(" '\"") for p in re.split(r"[()（）]| — | - ", passage.title)]
     return any(len(part) >= 4 and part in lead for part in parts)

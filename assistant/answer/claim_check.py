@@ -12,8 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from ..language.terms import NUMBER
 from ..models import Citation, Passage
-from ..text import NUMBER
 from .citations import CitationVerifier
 from .citations import _figures as figures
 

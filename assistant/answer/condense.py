@@ -13,8 +13,8 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from ..errors import BackendError
+from ..language.terms import STOPWORDS, words
 from ..models import ChatMessage
-from ..text import STOPWORDS, words
 from .specifics import DOCUMENT_NOUNS
 
 log = logging.getLogger(__name__)

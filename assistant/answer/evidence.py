@@ -17,10 +17,11 @@ import numpy as np
 from ..config import EvidenceSettings
 from ..index.embedder import Embedder
 from ..ingest.cleaning import is_noise_sentence
-from ..language.chinese import language_of
+from ..language.chinese import has_cjk, language_of
+from ..language.sentences import LIST_ITEM, sentence_spans
+from ..language.terms import terms, words
 from ..language.translation import QueryTranslation
 from ..models import Passage
-from ..text import LIST_ITEM, has_cjk, sentence_spans, terms, words
 from .specifics import asked_kind, states_kind, years
 
 
@@ -164,6 +165,37 @@ def lexical_coverage(weights: dict[str, float], sentence_terms: AbstractSet[str]
     return sum(w for t, w in weights.items() if t in sentence_terms) / total
 
 
+def translated_groups(translation: QueryTranslation, stemmer: str | None) -> list[list[frozenset[str]]]:
+    """The translation's word groups, each word as the set of index terms a sentence must have to use it."""
+    return [[frozenset(terms(word, stemmer)) for word in group] for group in translation.groups()]
+
+
+def _covers(group: list[frozenset[str]], sentence_terms: AbstractSet[str]) -> bool:
+    return any(word and word <= sentence_terms for word in group)
+
+
+def term_group_weights(
+    groups: list[list[frozenset[str]]], sentence_terms: list[AbstractSet[str]]
+) -> list[float]:
+    """`term_weights` for groups of alternative words: the IDF of using any word of the group."""
+    n = len(sentence_terms)
+    weights = []
+    for group in groups:
+        df = sum(1 for terms_ in sentence_terms if _covers(group, terms_))
+        weights.append(math.log(1 + (n - df + 0.5) / (df + 0.5)))
+    return weights
+
+
+def group_coverage(
+    groups: list[list[frozenset[str]]], weights: list[float], sentence_terms: AbstractSet[str]
+) -> float:
+    """IDF-weighted share of the translated question's word groups that the sentence uses."""
+    total = sum(weights)
+    if total <= 0:
+        return 0.0
+    return sum(w for group, w in zip(groups, weights, strict=True) if _covers(group, sentence_terms)) / total
+
+
 class EvidenceScorer:
     """Scores the sentences of retrieved passages against a question."""
 
@@ -197,9 +229,8 @@ class EvidenceScorer:
         candidate_terms = [sentence_terms(text, self.stemmer) for _, _, _, text in candidates]
         weights = term_weights(terms(question, self.stemmer), candidate_terms)
         other = None if translation is None else translation.target_language
-        translated_weights = (
-            term_weights(terms(translation.text, self.stemmer), candidate_terms) if translation else {}
-        )
+        groups = translated_groups(translation, self.stemmer) if translation else []
+        group_weights = term_group_weights(groups, candidate_terms)
         translated_semantic = vectors @ translated_vector if translated_vector is not None else semantic
         s = self.settings
         total_weight = s.semantic_weight + s.lexical_weight + s.passage_weight or 1.0
@@ -215,7 +246,7 @@ class EvidenceScorer:
                 # Matched through the translation: its terms, and its embedding when there is one (into
                 # English); MiniLM cannot compare an English question with a Chinese sentence, so there the
                 # term coverage stands for both.
-                lexical = lexical_coverage(translated_weights, s_terms)
+                lexical = group_coverage(groups, group_weights, s_terms)
                 sim = translated_semantic[i] if translated_vector is not None else lexical
             prior = 1.0 - p_index / n_passages
             combined = (

@@ -388,9 +388,11 @@ def specifics(question: str) -> Specifics:
 
 
 def _searchable(passage: Passage) -> str:
+    """What a passage mentions: its text, and its document's title, heading path, issuer and date (so "the
+    2023 measures" is answered by a passage of the measures dated 2023 that does not repeat the year)."""
     return "\n".join(
         part
-        for part in (passage.title, passage.heading_path, passage.issuing_body or "", passage.text)
+        for part in (passage.title, passage.heading_path, passage.issuing_body, passage.date, passage.text)
         if part
     )
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..config import EmbeddingSettings
 from ..errors import ConfigError
-from ..text import has_cjk
+from ..language.chinese import has_cjk
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ import numpy as np
 from ..config import Settings
 from ..index.embedder import Embedder
 from ..ingest.pipeline import index_terms
+from ..language.sentences import sentence_spans
 from ..models import Chunk, Document, DocumentMetadata
 from ..service import Assistant
-from ..text import sentence_spans
 from .contenders import run_settings
 
 FILLER_CHUNKS_PER_DOCUMENT = 100

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..answer.citations import split_claims
+from ..language.terms import words
 from ..models import Answer, Passage
-from ..text import words
 from .dataset import Dataset, EvalCase, GoldSpan, locate_evidence
 from .judges import SupportJudge
 from .metrics import (

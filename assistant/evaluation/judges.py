@@ -14,8 +14,9 @@ from ..answer.backends.base import AnswerBackend, GenerationRequest
 from ..answer.citations import attributions
 from ..answer.evidence import Evidence, with_list_items
 from ..errors import BackendError, ConfigError
+from ..language.sentences import sentence_spans
+from ..language.terms import numbers, terms
 from ..models import Passage
-from ..text import numbers, sentence_spans, terms
 
 if TYPE_CHECKING:
     from ..index.embedder import Embedder

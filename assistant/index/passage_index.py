@@ -21,8 +21,8 @@ import numpy as np
 
 from ..config import Settings
 from ..errors import IndexMismatchError
+from ..language.terms import terms
 from ..models import Chunk, Document, DocumentMetadata, Filters
-from ..text import terms
 from .catalog import Catalog, ChunkRow
 from .embedder import Embedder
 from .lexical import LexicalIndex

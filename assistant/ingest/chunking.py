@@ -18,8 +18,8 @@ from typing import Protocol
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from ..config import ChunkingSettings
+from ..language.sentences import paragraph_spans, sentence_spans
 from ..models import HEADING_SEPARATOR, Chunk, Document
-from ..text import paragraph_spans, sentence_spans
 from .cleaning import NoiseIndex, noise_spans
 from .structure import Section, split_sections
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import yaml
 
 from ..errors import DecodeError, DocumentError, EmptyDocument, UnsupportedFileType
+from ..language.chinese import cjk_ratio
 from ..models import Document, DocumentMetadata
-from ..text import cjk_ratio
 
 LOADER_VERSION = "1"
 

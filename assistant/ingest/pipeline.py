@@ -18,8 +18,8 @@ from ..index.catalog import ChunkRow
 from ..index.embedder import Embedder
 from ..index.passage_index import PassageIndex
 from ..index.sentence_vectors import answer_sentence_texts
+from ..language.terms import TERMS_VERSION, terms_batch
 from ..models import Chunk, Document, IngestItem, IngestReport
-from ..text import TERMS_VERSION, terms_batch
 from .chunking import Chunker
 from .loaders import LOADER_VERSION, LOADERS, document_id_for, load_bytes, load_document
 

@@ -17,10 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from ..text import STOPWORDS
 from . import chinese
 from .cedict import dictionary
 from .glossary import glossary
+from .terms import STOPWORDS
 
 Origin = Literal["glossary", "CC-CEDICT"]
 
@@ -61,6 +61,15 @@ class QueryTranslation:
     target_language: str
     text: str  # the translated words, space-separated (numbers kept)
     glosses: tuple[Gloss, ...]
+
+    def groups(self) -> list[tuple[str, ...]]:
+        """The translated words grouped by what they translate (a number is a group of its own): a sentence
+        that uses any one word of a group covers that part of the question."""
+        by_source: dict[str, list[str]] = {}
+        for gloss in self.glosses:
+            by_source.setdefault(gloss.source, []).append(gloss.target)
+        numbers = [(word,) for word in self.text.split() if word[0].isdigit()]
+        return [tuple(targets) for targets in by_source.values()] + numbers
 
     def glosses_in(self, sentence: str) -> list[Gloss]:
         """The glosses whose translated side a sentence in the target language contains, in sentence order."""

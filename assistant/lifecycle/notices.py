@@ -9,10 +9,11 @@ notice names the field instead of citing a passage.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import TYPE_CHECKING
 
+from ..language.terms import numbers
 from ..models import Answer, Citation
-from ..text import numbers
 from .model import OUT_OF_FORCE, Evidence, Notice
 from .registry import LifecycleView
 
@@ -66,6 +67,22 @@ def add_notices(answer: Answer, view: LifecycleView, catalog: Catalog, on: dt.da
         return answer
     body = answer.text.rstrip() + "\n\n" + "\n".join(n.text for n in notices)
     return answer.model_copy(update={"text": body, "citations": citations, "notices": notices})
+
+
+def name_as_quoted(name: str, quote: str) -> str:
+    """The document's name as the quote writes it ("Executive Order 14110" for "EO 14110"), so that the notice
+    reads as what its citation says; the name itself when the quote has no such form."""
+    number = re.search(r"\d[\d/.-]*\d|\d", name)
+    if number is None:
+        return name
+    found = re.search(rf"(?:[A-Z][\w.]*\s+){{1,3}}(?:No\.\s*)?{re.escape(number.group())}(?![\d/])", quote)
+    return found.group() if found else name
+
+
+def supported_details(details: list[str], quote: str) -> str:
+    """The details ("by EO 14148", "(2025-01-20)") whose figures the quote states: one known from front matter
+    alone would be a claim the citation does not support."""
+    return "".join(d for d in details if d and numbers(d) <= numbers(quote))
 
 
 def cite(evidence: list[tuple[str, Evidence]], citations: list[Citation], catalog: Catalog) -> int | None:

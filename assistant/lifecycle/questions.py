@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from ..models import Citation
 from . import identifiers as ids
 from .model import OUT_OF_FORCE, Notice
-from .notices import cite
+from .notices import cite, name_as_quoted, supported_details
 from .registry import LifecycleView
 
 if TYPE_CHECKING:
@@ -60,17 +60,16 @@ def status_answer(
         name = view.name(doc_id)
         when = f" ({finding.since})" if finding.since else ""
         by = next((e.other for e in finding.evidence if e.relation in ("revoked_by", "superseded_by")), None)
-        head = f"No. {name} {_VERB[finding.status]}" + (f" by {by}" if by else "") + when
         marks = []
         for link in finding.evidence[:3]:
             number = cite([(link.stated_in, link.evidence)], citations, catalog)
             if number is not None and number not in marks:
                 marks.append(number)
-        text = head + "".join(f" [{n}]" for n in marks) + "."
-        reports = [e for e in finding.evidence if e.stated_in != doc_id and e.evidence.origin == "text"]
-        if reports:
-            names = ", ".join(dict.fromkeys(view.name(e.stated_in) for e in reports))
-            text += f" {names} refer{'s' if len(reports) == 1 else ''} to it as {finding.status}."
+        # One sentence that says only what its citations state (see notices.py).
+        quotes = " ".join(c.quote for c in citations if c.n in marks)
+        details = supported_details([f" by {by}" if by else "", when], quotes)
+        text = f"No. {name_as_quoted(name, quotes)} {_VERB[finding.status]}{details}"
+        text += "".join(f" [{n}]" for n in marks) + "."
         sentences.append(text)
         kind = finding.status
         notices.append(Notice(doc_id=doc_id, kind=kind, text=text, citation=marks[0] if marks else None))  # type: ignore[arg-type]

@@ -14,9 +14,9 @@ from ..index.catalog import ChunkRow
 from ..index.embedder import Embedder
 from ..index.passage_index import PassageIndex
 from ..language.chinese import is_chinese, language_of
+from ..language.terms import terms
 from ..language.translation import QueryTranslation, QueryTranslator
 from ..models import HEADING_SEPARATOR, Filters, Passage, PassageScores
-from ..text import terms
 from .rerank import Reranker, build_reranker, combine, passage_input
 from .scope import DocumentNames
 

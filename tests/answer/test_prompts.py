@@ -14,8 +14,8 @@ from assistant.answer.prompts import (
 from assistant.answer.tokens import estimate_tokens, make_token_counter
 from assistant.config import EmbeddingSettings
 from assistant.errors import ConfigError
+from assistant.language.sentences import sentence_spans
 from assistant.models import ChatMessage, Passage
-from assistant.text import sentence_spans
 
 
 def passage(i: int, text: str, **extra) -> Passage:

@@ -1,7 +1,8 @@
 """Chinese segmentation with jieba's packaged dictionary and the project's glossary terms."""
 
 from assistant.language.chinese import cjk_ratio, is_chinese, language_of, search_words, words
-from assistant.text import sentence_spans, terms
+from assistant.language.sentences import sentence_spans
+from assistant.language.terms import terms
 
 
 def test_policy_terms_stay_whole_and_compounds_keep_their_parts():

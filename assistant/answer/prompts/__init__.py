@@ -14,8 +14,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from ...errors import ConfigError
+from ...language.sentences import sentence_spans
 from ...models import ChatMessage, Passage
-from ...text import sentence_spans
 from ..tokens import TokenCounter
 
 PROMPTS_DIR = Path(__file__).resolve().parent

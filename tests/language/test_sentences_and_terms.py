@@ -1,7 +1,8 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.text import numbers, paragraph_spans, sentence_spans, terms, words
+from assistant.language.sentences import paragraph_spans, sentence_spans
+from assistant.language.terms import numbers, terms, words
 
 
 def texts(spans, text):
