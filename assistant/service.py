@@ -433,9 +433,11 @@ class Assistant:
         return {"model_loaded": self.embedder.loaded, "store_reachable": self.index.store.ping()}
 
     def warm_up(self) -> None:
-        """Load the model and the BM25 index now rather than on the first question."""
+        """Load the model and the BM25 index now rather than on the first question (and, when the index holds
+        documents in both English and Chinese, the segmenter and the dictionary cross-lingual search needs)."""
         self.embedder.embed_query("warm up")
         self.index.lexical()
+        self.retriever.warm_up()
 
     def close(self) -> None:
         with self._backend_lock:

@@ -221,10 +221,16 @@ class CitationVerifier:
             for n in numbers
             if candidates[n]
         }
+        # What each claim is checked as: the quote, when the claim introduces one with an attribution naming
+        # the document it cites (the extractive answer's sentences in another language).
+        checked = [
+            attributed_quote(c.text, passages[targets[i][0] - 1]) if targets[i] else c.text
+            for i, c in enumerate(claims)
+        ]
         vector_of: dict[tuple[int, int], np.ndarray] = {}
         claim_vectors = np.zeros((0, 0), dtype=np.float32)
         if None in quoted.values():
-            claim_vectors = self.embedder.embed_sentences([c.text or "-" for c in claims])
+            claim_vectors = self.embedder.embed_sentences([text or "-" for text in checked])
             sentence_texts = [" ".join(t.split()) for n in cited for (_, _, t) in candidates[n]]
             sentence_vectors = self.embedder.embed_sentences(sentence_texts)
             row = 0
@@ -244,9 +250,11 @@ class CitationVerifier:
                     i, support = (
                         (verbatim, 1.0)
                         if verbatim is not None
-                        else self._best_quote(claim.text, claim_vectors[index], candidates[n], n, vector_of)
+                        else self._best_quote(
+                            checked[index], claim_vectors[index], candidates[n], n, vector_of
+                        )
                     )
-                    if not _figures(claim.text) <= stated[n]:
+                    if not _figures(checked[index]) <= stated[n]:
                         support = 0.0  # a figure or date the passage never states is not supported by it
                     links.append(_Link(index, n, i, support))
         return links
@@ -327,6 +335,13 @@ def attributions(claim: str) -> list[tuple[str, str]]:
     return [
         (claim[: m.start()], claim[m.end() :]) for m in _COLON.finditer(claim) if claim[m.end() :].strip()
     ]
+
+
+def attributed_quote(claim: str, passage: Passage) -> str:
+    """The quote of a claim that introduces it with an attribution naming the passage's document, else the
+    claim."""
+    norm = " ".join(claim.split())
+    return next((quote for lead, quote in attributions(norm) if names_passage(lead, passage)), claim)
 
 
 def names_passage(lead: str, passage: Passage) -> bool:

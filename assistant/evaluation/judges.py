@@ -53,7 +53,13 @@ class OverlapJudge:
         self.threshold = threshold
 
     def score(self, claim: str, evidence: list[str]) -> float:
-        """The best support score of the claim against any evidence sentence (0 when a number is missing)."""
+        """The best support score of the claim against any evidence sentence (0 when a number is missing); a
+        quote introduced by an attribution ("The Interim Measures, 第七条, says, in Chinese: ...") is judged as
+        the quote (the answerer's verifier has checked that the attribution names the document)."""
+        norm = " ".join(claim.split())
+        return max(self._score(text, evidence) for text in [norm, *(q for _, q in attributions(norm))])
+
+    def _score(self, claim: str, evidence: list[str]) -> float:
         claim_terms = set(terms(claim, self.stemmer))
         units = [unit for text in evidence for unit in evidence_units(text)]
         if not units or not claim.strip():
@@ -62,11 +68,6 @@ class OverlapJudge:
         if stated and not stated <= set().union(*(numbers(text) for text in evidence)):
             return 0.0
         claim_norm = " ".join(claim.split())
-        # A quote introduced by an attribution ("The Interim Measures, 第七条, says, in Chinese: ...") is
-        # judged as the quote (the answerer's verifier has checked that the attribution names the document).
-        quotes = {claim_norm, *(quote for _, quote in attributions(claim_norm))}
-        if any(" ".join(unit.split()) in quotes for unit in units):
-            return 1.0
         vectors = self.embedder.embed_sentences([claim_norm, *(" ".join(u.split()) for u in units)])
         best = 0.0
         for unit, vector in zip(units, vectors[1:], strict=True):

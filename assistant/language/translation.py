@@ -185,8 +185,16 @@ class QueryTranslator:
                 continue
             senses = dictionary().senses(word)
             if senses and len(word) >= 2:
-                glosses.append(Gloss(word, senses[0], "CC-CEDICT"))
-                words.append(senses[0])
+                for sense in senses[:2]:  # the first two senses: the first alone is often too narrow
+                    glosses.append(Gloss(word, sense, "CC-CEDICT"))
+                    words.append(sense)
         if not glosses:
             return None
         return QueryTranslation("zh", "en", " ".join(words), tuple(glosses))
+
+
+def warm_up_translation() -> None:
+    """Load the segmenter, the glossary and CC-CEDICT now rather than on the first question that needs them."""
+    chinese.segmenter()
+    glossary()
+    dictionary()

@@ -1,6 +1,6 @@
 """Status notices on answers: a cited document that is revoked, superseded or expired (or, on the day the
 question is asked about, not yet applicable) gets one sentence appended to the answer, with its own citation
-of the passage that states it ("Note: EO 14110 was revoked (2025-01-20); see [3].").
+of the passage that states it ("Note: Executive Order 14110 was revoked [3].").
 
 The cited passage is the catalog chunk that holds the evidence; when the evidence is front matter only, the
 notice names the field instead of citing a passage.
@@ -54,11 +54,7 @@ def add_notices(answer: Answer, view: LifecycleView, catalog: Catalog, on: dt.da
             # The notice says only what its cited passage states: "by EO 14148" or a date known from
             # front matter alone would be a claim the citation does not support.
             quote = next(c.quote for c in citations if c.n == number)
-            text = (
-                head
-                + "".join(d for d in details if d and numbers(d) <= numbers(quote))
-                + f"; see [{number}]."
-            )
+            text = head + "".join(d for d in details if d and numbers(d) <= numbers(quote)) + f" [{number}]."
         else:
             fields = [e.field for _d, e in evidence if e.field]
             text = head + "".join(details) + (f" (front matter: {fields[0]})." if fields else ".")

@@ -15,7 +15,7 @@ from ..index.embedder import Embedder
 from ..index.passage_index import PassageIndex
 from ..language.chinese import is_chinese, language_of
 from ..language.terms import terms
-from ..language.translation import QueryTranslation, QueryTranslator
+from ..language.translation import QueryTranslation, QueryTranslator, warm_up_translation
 from ..models import HEADING_SEPARATOR, Filters, Passage, PassageScores
 from .rerank import Reranker, build_reranker, combine, passage_input
 from .scope import DocumentNames
@@ -216,6 +216,11 @@ class HybridRetriever:
             timings["translate"] = _ms(started)
 
         named = self.named_documents(query, filters)
+        if translation is not None and translation.target_language == "en":
+            # A Chinese question names English documents in Chinese (日本《人工智能基本计划》): their English
+            # names are in the translation.
+            more = self.named_documents(translation.text, filters)
+            named = tuple(dict.fromkeys((*named, *more)))[: self.settings.scope.max_documents]
         if named:
             # Each document the question names is searched on its own too, so that its best passages
             # compete with the whole index's (and a question naming two documents finds both); a document
@@ -328,6 +333,11 @@ class HybridRetriever:
         if filters is not None and filters.doc_ids:
             named = tuple(d for d in named if d in filters.doc_ids)
         return named[: self.settings.scope.max_documents]
+
+    def warm_up(self) -> None:
+        """Load what translating questions needs (jieba, CC-CEDICT: a few seconds) when it will be used."""
+        if self.settings.crosslingual.enabled and {"en", "zh"} <= self._catalog()[2]:
+            warm_up_translation()
 
     def translation(self, query: str) -> QueryTranslation | None:
         """The query in the other language's words (English <-> Chinese), when cross-lingual search is on and
