@@ -54,7 +54,8 @@ def add_notices(answer: Answer, view: LifecycleView, catalog: Catalog, on: dt.da
             # The notice says only what its cited passage states: "by EO 14148" or a date known from
             # front matter alone would be a claim the citation does not support.
             quote = next(c.quote for c in citations if c.n == number)
-            text = head + "".join(d for d in details if d and numbers(d) <= numbers(quote)) + f" [{number}]."
+            head = head.replace(f"Note: {name} ", f"Note: {name_as_quoted(name, quote)} ", 1)
+            text = head + supported_details(details, quote) + f" [{number}]."
         else:
             fields = [e.field for _d, e in evidence if e.field]
             text = head + "".join(details) + (f" (front matter: {fields[0]})." if fields else ".")
