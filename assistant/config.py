@@ -163,6 +163,12 @@ class CrossLingualSettings(Section):
     weight: float = Field(
         1.0, ge=0, description="Weight of the translated question's rankings in the fusion."
     )
+    boost: float = Field(
+        2.0,
+        ge=0,
+        description="Factor on that weight when the question names a document in the other language, or a place "
+        "that such a document's title or issuer names ('China').",
+    )
     per_word: int = Field(
         3,
         ge=1,

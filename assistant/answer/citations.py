@@ -243,7 +243,7 @@ class CitationVerifier:
             for n in cited
         }
         links = []
-        for index, claim in enumerate(claims):
+        for index in range(len(claims)):
             for n in targets[index]:
                 if candidates[n]:
                     verbatim = quoted[(index, n)]

@@ -9,6 +9,7 @@ from typing import Literal
 
 import numpy as np
 
+from ..answer.specifics import places
 from ..config import RetrievalSettings
 from ..index.catalog import ChunkRow
 from ..index.embedder import Embedder
@@ -258,6 +259,12 @@ class HybridRetriever:
                         weights[name] = fusion.bm25_weight * scope * weight
             timings["scope"] = _ms(started)
 
+        if translation is not None and self._about_language(query, named, translation.target_language):
+            # A question about China asked in English (or naming a document in the other language) is likely
+            # answered by the documents in that language: their rankings weigh more.
+            boost = self.settings.crosslingual.boost
+            weights.update({name: w * boost for name, w in weights.items() if "_translated" in name})
+
         started = time.perf_counter()
         fused = rrf_fuse(rankings, weights, self.settings.fusion.k)
         for chunk_id, score in fused:
@@ -349,6 +356,16 @@ class HybridRetriever:
         if target not in self._catalog()[2]:
             return None
         return QueryTranslator(self.index.lexical().index.has_term, settings.per_word).translate(query)
+
+    def _about_language(self, query: str, named: tuple[str, ...], language: str) -> bool:
+        """Whether the question names a document in `language`, or a place that the title or issuer of such a
+        document names ("China's", "Hong Kong")."""
+        _, names, _, in_language, _ = self._catalog()
+        documents = [d for d in names.documents if in_language.get(d.id) == language]
+        if any(d.id in named for d in documents):
+            return True
+        asked = places(query)
+        return any(p.found_in(f"{d.title}\n{d.issuing_body or ''}") for p in asked for d in documents)
 
     def _catalog(
         self,
