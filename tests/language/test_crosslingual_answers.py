@@ -9,7 +9,7 @@ from assistant.models import Filters
 
 CHINESE = """---
 title: "关于推进智能终端发展的意见 (Opinions on Promoting Intelligent Terminals)"
-issuing_body: "示例部委"
+issuing_body: "示例部委 (Ministry of Examples, China)"
 date: "2026-01-15"
 language: "zh"
 ---
@@ -143,3 +143,11 @@ def test_ingest_keeps_chinese_offsets_exact(bilingual, tmp_path: Path):
     document = assistant.document("terminals-zh")
     for passage in assistant.retrieve("第五条 标识", filters=Filters(doc_ids=["terminals-zh"])).passages:
         assert document.text[passage.start : passage.end] == passage.text
+
+
+def test_a_question_about_the_other_language_s_country_weighs_the_translation_more(bilingual):
+    retriever = bilingual().retriever
+    assert retriever._about_language("What adoption rate does China target for 2028?", (), "zh")
+    assert retriever._about_language("What rate is targeted?", ("terminals-zh",), "zh")  # a named document
+    assert not retriever._about_language("How many days a week should libraries open?", (), "zh")
+    assert not retriever._about_language("What does Canada target for 2028?", (), "zh")
