@@ -259,7 +259,9 @@ class HybridRetriever:
                         weights[name] = fusion.bm25_weight * scope * weight
             timings["scope"] = _ms(started)
 
-        if translation is not None and self._about_language(query, named, translation.target_language):
+        if translation is not None and self._about_language(
+            query, named, translation.target_language, translation
+        ):
             # A question about China asked in English (or naming a document in the other language) is likely
             # answered by the documents in that language: their rankings weigh more.
             boost = self.settings.crosslingual.boost
@@ -357,13 +359,20 @@ class HybridRetriever:
             return None
         return QueryTranslator(self.index.lexical().index.has_term, settings.per_word).translate(query)
 
-    def _about_language(self, query: str, named: tuple[str, ...], language: str) -> bool:
-        """Whether the question names a document in `language`, or a place that the title or issuer of such a
-        document names ("China's", "Hong Kong")."""
+    def _about_language(
+        self, query: str, named: tuple[str, ...], language: str, translation: QueryTranslation | None = None
+    ) -> bool:
+        """Whether the question is about the documents in `language`: it names one; or it names a place that
+        the title or issuer of one names ("China's", "Hong Kong"); or two of the glossary's translations of its
+        words are in the title of one (国务院 and 人工智能+ for "the State Council's AI+ plan")."""
         _, names, _, in_language, _ = self._catalog()
         documents = [d for d in names.documents if in_language.get(d.id) == language]
         if any(d.id in named for d in documents):
             return True
+        if translation is not None:
+            glossed = {g.target for g in translation.glosses if g.origin == "glossary" and len(g.target) >= 2}
+            if any(sum(1 for word in glossed if word in d.title) >= 2 for d in documents):
+                return True
         asked = places(query)
         return any(p.found_in(f"{d.title}\n{d.issuing_body or ''}") for p in asked for d in documents)
 
