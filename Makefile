@@ -64,7 +64,9 @@ eval: setup
 	$(BIN)/assistant eval run evals/dev.jsonl --index-dir .assistant/eval/dev --gate configs/quality-gate.yaml
 	@if [ -d ../shared/data/policy-corpus ]; then \
 	  $(BIN)/assistant eval run evals/policy-corpus.jsonl --corpus ../shared/data/policy-corpus --half check \
-	    --index-dir .assistant/eval/policy-corpus --gate configs/quality-gate-policy-corpus.yaml; \
+	    --index-dir .assistant/eval/policy-corpus --gate configs/quality-gate-policy-corpus.yaml && \
+	  $(BIN)/assistant eval run evals/cross-lingual.jsonl --corpus ../shared/data/policy-corpus --half check \
+	    --index-dir .assistant/eval/policy-corpus --gate configs/quality-gate-cross-lingual.yaml; \
 	else echo "../shared/data/policy-corpus is absent: the real-corpus gate is skipped"; fi
 
 # The full benchmark run (manual, about an hour on 2 cores; CI runs `assistant bench --smoke` in the tests).

@@ -515,7 +515,9 @@ class Settings(BaseSettings):
 
 
 # Files in the configs folder that are not settings profiles.
-NOT_PROFILES = frozenset({"default", "quality-gate", "quality-gate-policy-corpus"})
+NOT_PROFILES = frozenset(
+    {"default", "quality-gate", "quality-gate-policy-corpus", "quality-gate-cross-lingual"}
+)
 
 
 def configs_dir() -> Path:

@@ -43,14 +43,20 @@ def policy_corpus_assistant(tmp_path_factory, embedder):
 
 def test_every_gate_file_is_valid():
     paths = gate_paths()
-    assert {p.name for p in paths} >= {"quality-gate.yaml", "quality-gate-policy-corpus.yaml"}
+    assert {p.name for p in paths} >= {
+        "quality-gate.yaml",
+        "quality-gate-policy-corpus.yaml",
+        "quality-gate-cross-lingual.yaml",
+    }
     for path in paths:
         gate = load_gate(path)
         assert gate.min and gate.max and (ROOT / gate.dataset).is_file()
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["quality-gate.yaml", "quality-gate-policy-corpus.yaml"])
+@pytest.mark.parametrize(
+    "name", ["quality-gate.yaml", "quality-gate-policy-corpus.yaml", "quality-gate-cross-lingual.yaml"]
+)
 def test_the_evaluation_sets_meet_their_quality_gates(name, request):
     gate = load_gate(ROOT / "configs" / name)
     fixture = "policy_corpus_assistant" if gate.corpus else "corpus_assistant"
