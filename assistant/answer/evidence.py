@@ -145,6 +145,11 @@ def evidence_text(heading_path: str, sentence: str, sentence_context: bool) -> s
     return f"{heading_path}\n{text}" if sentence_context and heading_path else text
 
 
+def _idf(n: int, df: int) -> float:
+    """BM25's IDF of a term that `df` of `n` candidate sentences contain."""
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+
 def term_weights(question_terms: list[str], sentence_terms: list[AbstractSet[str]]) -> dict[str, float]:
     """IDF of each question term among the candidate sentences: a term every candidate shares (the
     document's name, say) tells them apart less than one only the answer contains; a term no candidate
@@ -153,7 +158,7 @@ def term_weights(question_terms: list[str], sentence_terms: list[AbstractSet[str
     weights = {}
     for term in dict.fromkeys(question_terms):
         df = sum(1 for terms_ in sentence_terms if term in terms_)
-        weights[term] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        weights[term] = _idf(n, df)
     return weights
 
 
@@ -182,7 +187,7 @@ def term_group_weights(
     weights = []
     for group in groups:
         df = sum(1 for terms_ in sentence_terms if _covers(group, terms_))
-        weights.append(math.log(1 + (n - df + 0.5) / (df + 0.5)))
+        weights.append(_idf(n, df))
     return weights
 
 

@@ -14,7 +14,8 @@ from functools import lru_cache
 from typing import Any
 
 # CJK Unified Ideographs (with extension A and compatibility ideographs).
-CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+CJK_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+CJK_CHAR = re.compile(f"[{CJK_RANGES}]")
 _PUNCTUATION = re.compile(r"^[\W_]+$", re.UNICODE)
 
 _lock = threading.Lock()

@@ -7,7 +7,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from .chinese import CJK_CHAR, search_words
+from .chinese import CJK_CHAR, CJK_RANGES, search_words
 
 # Bumped whenever the same text gives other index terms (the ingest fingerprint includes it).
 TERMS_VERSION = "2"  # 2: Chinese as jieba words (was character bigrams)
@@ -171,9 +171,7 @@ def words(text: str) -> list[str]:
     return out
 
 
-_CJK_RUN = re.compile(
-    r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+"
-)
+_CJK_RUN = re.compile(f"[{CJK_RANGES}]+|[^{CJK_RANGES}]+")
 
 
 @lru_cache(maxsize=8)

@@ -14,10 +14,10 @@ from ..config import RetrievalSettings
 from ..index.catalog import ChunkRow
 from ..index.embedder import Embedder
 from ..index.passage_index import PassageIndex
-from ..language.chinese import is_chinese, language_of
+from ..language.chinese import language_of
 from ..language.terms import terms
 from ..language.translation import QueryTranslation, QueryTranslator, warm_up_translation
-from ..models import HEADING_SEPARATOR, Filters, Passage, PassageScores
+from ..models import HEADING_SEPARATOR, DocumentInfo, Filters, Passage, PassageScores
 from .rerank import Reranker, build_reranker, combine, passage_input
 from .scope import DocumentNames
 
@@ -32,6 +32,30 @@ class Retrieval:
     named_documents: tuple[str, ...] = ()  # the documents the query names, searched on their own too
     translation: QueryTranslation | None = None  # the query in the other language's words, when searched so
     translated_vector: np.ndarray | None = None  # the translation's embedding (into English only)
+
+
+@dataclass(frozen=True)
+class CatalogView:
+    """What retrieval reads of the catalog for one generation: the names documents go by, and each document's
+    language as cross-lingual search sees it ('zh', or 'en' for every other one) with the codes stored."""
+
+    generation: int
+    names: DocumentNames
+    language: dict[str, str]  # document id -> 'zh' or 'en'
+    codes: dict[str, tuple[str, ...]]  # 'zh' / 'en' -> language codes as the documents store them
+
+    @property
+    def languages(self) -> set[str]:
+        return set(self.language.values())
+
+    @classmethod
+    def of(cls, generation: int, documents: list[DocumentInfo]) -> CatalogView:
+        language = {d.id: "zh" if (d.language or "").lower().startswith("zh") else "en" for d in documents}
+        codes: dict[str, tuple[str, ...]] = {}
+        for d in documents:
+            if d.language:
+                codes[language[d.id]] = tuple(dict.fromkeys((*codes.get(language[d.id], ()), d.language)))
+        return cls(generation, DocumentNames(documents), language, codes)
 
 
 def rrf_fuse(rankings: dict[str, list[str]], weights: dict[str, float], k: int) -> list[tuple[str, float]]:
@@ -161,7 +185,7 @@ class HybridRetriever:
         self.settings = settings
         # The configured cross-encoder unless one is given; it loads its model on first use.
         self.reranker = reranker if reranker is not None else build_reranker(settings.rerank)
-        self._catalog_view: tuple | None = None  # what _catalog() returns, for one catalog generation
+        self._catalog_view: CatalogView | None = None
 
     def retrieve(
         self,
@@ -200,7 +224,6 @@ class HybridRetriever:
         translation = self.translation(query)
         translated_vector: np.ndarray | None = None
         translated_terms: list[str] = []
-        in_target: Filters | None = None
         if translation is not None:
             started = time.perf_counter()
             in_target = self._in_language(filters, translation.target_language)
@@ -229,7 +252,7 @@ class HybridRetriever:
             started = time.perf_counter()
             per_document = self.settings.scope.per_document
             scope = self.settings.scope.weight
-            language_of_document = self._catalog()[3]
+            language_of_document = self._catalog().language
             for doc_id in named:
                 scoped = (filters or Filters()).model_copy(update={"doc_ids": [doc_id]})
                 if language_of_document.get(doc_id, "en") == asked:
@@ -338,14 +361,14 @@ class HybridRetriever:
         """The indexed documents the query names (within the filters), at most `scope.max_documents`."""
         if not self.settings.scope.enabled:
             return ()
-        named = self._catalog()[1].named_in(query).all
+        named = self._catalog().names.named_in(query).all
         if filters is not None and filters.doc_ids:
             named = tuple(d for d in named if d in filters.doc_ids)
         return named[: self.settings.scope.max_documents]
 
     def warm_up(self) -> None:
         """Load what translating questions needs (jieba, CC-CEDICT: a few seconds) when it will be used."""
-        if self.settings.crosslingual.enabled and {"en", "zh"} <= self._catalog()[2]:
+        if self.settings.crosslingual.enabled and {"en", "zh"} <= self._catalog().languages:
             warm_up_translation()
 
     def translation(self, query: str) -> QueryTranslation | None:
@@ -354,8 +377,8 @@ class HybridRetriever:
         settings = self.settings.crosslingual
         if not settings.enabled:
             return None
-        target = "en" if is_chinese(query) else "zh"
-        if target not in self._catalog()[2]:
+        target = "en" if language_of(query) == "zh" else "zh"
+        if target not in self._catalog().languages:
             return None
         return QueryTranslator(self.index.lexical().index.has_term, settings.per_word).translate(query)
 
@@ -365,8 +388,8 @@ class HybridRetriever:
         """Whether the question is about the documents in `language`: it names one; or it names a place that
         the title or issuer of one names ("China's", "Hong Kong"); or two of the glossary's translations of its
         words are in the title of one (国务院 and 人工智能+ for "the State Council's AI+ plan")."""
-        _, names, _, in_language, _ = self._catalog()
-        documents = [d for d in names.documents if in_language.get(d.id) == language]
+        view = self._catalog()
+        documents = [d for d in view.names.documents if view.language.get(d.id) == language]
         if any(d.id in named for d in documents):
             return True
         if translation is not None:
@@ -376,33 +399,16 @@ class HybridRetriever:
         asked = places(query)
         return any(p.found_in(f"{d.title}\n{d.issuing_body or ''}") for p in asked for d in documents)
 
-    def _catalog(
-        self,
-    ) -> tuple[int, DocumentNames, frozenset[str], dict[str, str], dict[str, tuple[str, ...]]]:
-        """(generation, document names, languages present, each document's language, each language's codes as
-        stored) of the catalog, rebuilt when it changes. Languages are 'zh' and 'en' (every other one)."""
+    def _catalog(self) -> CatalogView:
+        """What retrieval reads of the catalog, rebuilt when its generation moves."""
         generation = self.index.catalog.generation
-        if self._catalog_view is None or self._catalog_view[0] != generation:
-            documents = self.index.catalog.documents()
-            language = {
-                d.id: "zh" if (d.language or "").lower().startswith("zh") else "en" for d in documents
-            }
-            codes: dict[str, tuple[str, ...]] = {}
-            for d in documents:
-                if d.language and d.language not in codes.get(language[d.id], ()):
-                    codes[language[d.id]] = (*codes.get(language[d.id], ()), d.language)
-            self._catalog_view = (
-                generation,
-                DocumentNames(documents),
-                frozenset(language.values()),
-                language,
-                codes,
-            )
+        if self._catalog_view is None or self._catalog_view.generation != generation:
+            self._catalog_view = CatalogView.of(generation, self.index.catalog.documents())
         return self._catalog_view
 
     def _in_language(self, filters: Filters | None, language: str) -> Filters:
         """The filters, narrowed to the documents in `language` ('zh' or 'en')."""
-        codes = list(self._catalog()[4].get(language, ()))
+        codes = list(self._catalog().codes.get(language, ()))
         if filters is not None and filters.language:
             wanted = {c.lower() for c in filters.language}
             codes = [c for c in codes if c.lower() in wanted] or ["\u2400"]  # none left: matches nothing
