@@ -16,6 +16,7 @@ from ..config import Settings, load_settings
 from ..mcp.http import MCP_PATH, McpEndpoint
 from ..service import Assistant
 from ..slack.http import create_slack_router
+from .admission import AnswerGate
 from .body_limit import BodyLimitMiddleware
 from .errors import install_error_handlers
 from .metrics import Metrics
@@ -33,6 +34,10 @@ from, and the assistant abstains when the documents do not answer.
 `Authorization: Bearer KEY`. Keys with the `read` scope may ask, chat and read documents and passages;
 `admin` keys may also upload and delete documents. Requests are rate-limited per key (429 with
 `Retry-After`). `/healthz`, `/readyz`, `/metrics` and the web page at `/` are open.
+
+**Load.** A few answers are computed at once (`server.max_concurrent_answers`); the others wait their turn,
+first come first served. When too many wait (`server.max_queued_answers`) or one waits too long
+(`server.max_queue_wait_seconds`), the answer routes reply 503 (`code: overloaded`) with `Retry-After`.
 
 **MCP.** The same service is a Model Context Protocol server at `/mcp` (Streamable HTTP), behind the same
 keys (read scope): tools `ask`, `search`, `get_passage`, `list_documents`, `check_claim`, and each document as
@@ -93,7 +98,12 @@ def create_app(
     )
     app.state.settings = settings
     app.state.assistant = service
-    app.state.metrics = Metrics(service.fallback_counts)
+    gate = AnswerGate.from_settings(server)
+    metrics = Metrics(service.fallback_counts, cache_stats=service.cache_stats, gate_stats=gate.stats)
+    gate.on_wait = metrics.queue_wait.observe
+    app.state.metrics = metrics
+    # answers wait their turn here (at most server.max_concurrent_answers at once; assistant/api/admission.py)
+    app.state.answer_gate = gate
     app.state.keys = KeyRing(server.api_keys)
     app.state.rate_limiter = RateLimiter(server)
 
@@ -106,7 +116,7 @@ def create_app(
     app.include_router(web.router)
     app.include_router(feedback.router)
     # the MCP server over Streamable HTTP, behind the same keys (assistant/mcp/http.py)
-    mcp = McpEndpoint(service, server)
+    mcp = McpEndpoint(service, server, gate)
     app.router.add_route(MCP_PATH, mcp, include_in_schema=False)
     for router in routers:
         app.include_router(router)

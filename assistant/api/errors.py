@@ -27,6 +27,7 @@ from ..errors import (
     NotFoundError,
     StoreUnavailableError,
 )
+from .admission import ClientGone, Overloaded
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +164,23 @@ async def _assistant_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(request, status, message, type_=type_, code=code, headers=headers)
 
 
+async def _overloaded(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Overloaded)
+    return error_response(
+        request,
+        503,
+        str(exc),
+        type_="service_unavailable",
+        code="overloaded",
+        headers={"Retry-After": str(exc.retry_after)},
+    )
+
+
+async def _client_gone(request: Request, exc: Exception) -> JSONResponse:
+    # Nobody reads this; the status (nginx's 499) is what the access log and the metrics show.
+    return error_response(request, 499, str(exc), type_="api_error", code="client_closed_request")
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error serving %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(
@@ -178,6 +196,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(AssistantError, _assistant_error)
+    app.add_exception_handler(Overloaded, _overloaded)
+    app.add_exception_handler(ClientGone, _client_gone)
     app.add_exception_handler(Exception, _unexpected_error)
 
 
@@ -186,5 +206,10 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorBody, "description": "The key lacks the scope this route needs."},
     422: {"model": ErrorBody, "description": "The request is invalid; the message says what to change."},
     429: {"model": ErrorBody, "description": "Rate limit exceeded; retry after `Retry-After` seconds."},
-    503: {"model": ErrorBody, "description": "The vector store is unreachable; retry after `Retry-After`."},
+    503: {
+        "model": ErrorBody,
+        "description": "The vector store is unreachable (`store_unavailable`), or answers are queued past "
+        "`server.max_queued_answers` or `server.max_queue_wait_seconds` (`overloaded`; answer routes only); "
+        "retry after `Retry-After` seconds.",
+    },
 }

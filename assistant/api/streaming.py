@@ -35,15 +35,22 @@ async def first_event(events: Iterator[StreamEvent]) -> StreamEvent | None:
 
 
 class AnswerStream(EventSourceResponse):
-    """An event-stream response that always closes its body iterator, even when the client disconnected."""
+    """An event-stream response that always closes its body iterator, even when the client disconnected,
+    and then calls `on_close` (which gives the answer's turn to the next one waiting)."""
+
+    on_close: Callable[[], None] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             await super().__call__(scope, receive, send)
         finally:
-            aclose = getattr(self.body_iterator, "aclose", None)
-            if aclose is not None:
-                await aclose()
+            try:
+                aclose = getattr(self.body_iterator, "aclose", None)
+                if aclose is not None:
+                    await aclose()
+            finally:
+                if self.on_close is not None:
+                    self.on_close()
 
 
 def answer_stream(
@@ -53,9 +60,13 @@ def answer_stream(
     render: Renderer,
     *,
     closing: Iterable[bytes] = (),
+    on_close: Callable[[], None] | None = None,
 ) -> AnswerStream:
-    """Relay `events` (after `first`) as server-sent events rendered by `render`."""
-    return AnswerStream(_relay(request, first, events, render, closing), headers=SSE_HEADERS)
+    """Relay `events` (after `first`) as server-sent events rendered by `render`; `on_close` is called once
+    the stream has ended, however it ended."""
+    response = AnswerStream(_relay(request, first, events, render, closing), headers=SSE_HEADERS)
+    response.on_close = on_close
+    return response
 
 
 async def _relay(

@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from functools import lru_cache
 from typing import Any
+
+from ..caches import LRUCache, sequence_size
 
 # CJK Unified Ideographs (with extension A and compatibility ideographs).
 CJK_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -63,13 +64,24 @@ def segmenter() -> Any:
     return _segmenter
 
 
-@lru_cache(maxsize=65536)
+# Runs seen before (indexing and questions meet the same ones) are not segmented again. Bounded in bytes as
+# well as entries: a run can be as long as a question (answer.max_question_chars), and 65,536 such entries
+# would be gigabytes; document runs average ~640 bytes with their words, so 32 MiB holds ~50,000 of them.
+SEARCH_WORDS_CACHE = LRUCache[str, tuple[str, ...]](
+    65536, 32 * 1024 * 1024, sizeof=sequence_size, name="cjk_search_words"
+)
+
+
 def search_words(run: str) -> tuple[str, ...]:
     """A run of CJK characters as index words: every dictionary word jieba finds in it, the long ones with
     the shorter words inside them."""
-    return tuple(
-        w for w in segmenter().cut_for_search(run, HMM=False) if w.strip() and not _PUNCTUATION.match(w)
-    )
+    found = SEARCH_WORDS_CACHE.get(run)
+    if found is None:
+        found = tuple(
+            w for w in segmenter().cut_for_search(run, HMM=False) if w.strip() and not _PUNCTUATION.match(w)
+        )
+        SEARCH_WORDS_CACHE.put(run, found)
+    return found
 
 
 def words(text: str) -> list[str]:

@@ -18,6 +18,7 @@ from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.types import Receive, Scope, Send
 
+from ..api.admission import AnswerGate
 from ..api.deps import authorize_request
 from ..config import ServerSettings
 from ..service import Assistant
@@ -34,8 +35,8 @@ class McpEndpoint:
     one each time, so an app can be started more than once).
     """
 
-    def __init__(self, assistant: Assistant, server: ServerSettings) -> None:
-        self.server = create_mcp_server(assistant)
+    def __init__(self, assistant: Assistant, server: ServerSettings, gate: AnswerGate | None = None) -> None:
+        self.server = create_mcp_server(assistant, gate)
         self.security = transport_security(server)
         self._manager: StreamableHTTPSessionManager | None = None
 

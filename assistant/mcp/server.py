@@ -23,6 +23,7 @@ from mcp.shared.exceptions import MCPError
 from pydantic import BaseModel, ValidationError
 
 from .. import __version__
+from ..api.admission import AnswerGate, Overloaded
 from ..errors import AssistantError, NotFoundError
 from ..models import Document, DocumentInfo
 from ..service import Assistant
@@ -42,8 +43,10 @@ against the documents, and `list_documents` (or the policy://documents/{id} reso
 Citation offsets (`start`, `end`) index the document text of those resources."""
 
 
-def create_mcp_server(assistant: Assistant) -> Server[Any]:
-    """An MCP server over `assistant` (the caller owns the assistant and closes it)."""
+def create_mcp_server(assistant: Assistant, gate: AnswerGate | None = None) -> Server[Any]:
+    """An MCP server over `assistant` (the caller owns the assistant and closes it). With `gate` (inside the
+    HTTP service), answering tools wait their turn there like the REST routes, and are refused with a tool
+    error saying when to retry when the queue is full."""
 
     async def list_tools(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
         return types.ListToolsResult(tools=[_tool(spec) for spec in TOOLS.values()])
@@ -58,6 +61,13 @@ def create_mcp_server(assistant: Assistant) -> Server[Any]:
             arguments = spec.arguments.model_validate(params.arguments or {})
         except ValidationError as exc:
             return _tool_error(f"invalid arguments for {spec.name}: {describe_errors(exc)}")
+        slot = None
+        if spec.answers and gate is not None:
+            try:
+                slot = await gate.acquire()
+            except Overloaded as exc:
+                log.warning("tool %s refused: %s", spec.name, exc)
+                return _tool_error(f"{spec.name}: {exc}")
         try:
             result = await anyio.to_thread.run_sync(spec.run, assistant, arguments)
         except AssistantError as exc:
@@ -66,6 +76,9 @@ def create_mcp_server(assistant: Assistant) -> Server[Any]:
         except Exception:
             log.exception("tool %s failed", spec.name)
             return _tool_error(f"{spec.name} failed unexpectedly; the server log has the details")
+        finally:
+            if slot is not None:
+                slot.release()
         return _tool_result(result)
 
     async def list_resources(

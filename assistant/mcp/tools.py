@@ -39,6 +39,7 @@ class ToolSpec:
     arguments: type[Arguments]
     result: type[BaseModel]
     run: Callable[[Assistant, Any], BaseModel]
+    answers: bool = False  # composes an answer: waits its turn with the HTTP answers (api/admission.py)
 
 
 def ask(assistant: Assistant, args: AskArguments) -> AskResult:
@@ -92,6 +93,7 @@ TOOLS: dict[str, ToolSpec] = {
             AskArguments,
             AskResult,
             ask,
+            answers=True,
         ),
         ToolSpec(
             "search",

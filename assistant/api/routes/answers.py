@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ...errors import InvalidInputError
 from ...models import Answer, ChatMessage, Filters
+from ..admission import admit
 from ..deps import AssistantDep, MetricsDep, ReadAccess, SettingsDep, check_backend
 from ..errors import ERROR_RESPONSES
 from ..schemas import ANSWER_EXAMPLE, AskRequest, ChatRequest
@@ -63,7 +64,11 @@ async def _answer(
     stream: bool,
     feedback_user: str | None = None,
 ) -> Any:
-    """The answer, whole or streamed; with `feedback_user`, also kept for that caller to rate."""
+    """The answer, whole or streamed; with `feedback_user`, also kept for that caller to rate.
+
+    The work waits its turn first (api/admission.py): 503 with Retry-After when too many answers wait. A
+    streamed answer keeps its turn until the stream ends or its client goes away.
+    """
     kwargs: dict[str, Any] = {
         "history": history,
         "filters": filters,
@@ -74,14 +79,22 @@ async def _answer(
     keeper = None
     if feedback_user is not None:
         keeper = AnswerKeeper(feedback_store(request.app), feedback_user, question, history)
+    slot = await admit(request)
     if stream:
-        events = assistant.ask_stream(question, **kwargs)
-        if keeper is not None:
-            events = keeper.keeping(events)
-        first = await first_event(events)
-        response: Response = answer_stream(request, first, events, render_native)
+        try:
+            events = assistant.ask_stream(question, **kwargs)
+            if keeper is not None:
+                events = keeper.keeping(events)
+            first = await first_event(events)
+        except BaseException:
+            slot.release()
+            raise
+        response: Response = answer_stream(request, first, events, render_native, on_close=slot.release)
     else:
-        answer: Answer = await run_in_threadpool(lambda: assistant.ask(question, **kwargs))
+        try:
+            answer: Answer = await run_in_threadpool(lambda: assistant.ask(question, **kwargs))
+        finally:
+            slot.release()
         metrics.observe_answer(answer)
         if keeper is not None:
             await run_in_threadpool(keeper.keep, answer)

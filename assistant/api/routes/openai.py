@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ...answer.backends import available_backends
 from ...models import Answer
+from ..admission import admit
 from ..deps import AssistantDep, MetricsDep, ReadAccess, SettingsDep
 from ..errors import ERROR_RESPONSES, error_response
 from ..openai_format import (
@@ -96,12 +97,20 @@ async def chat_completions(
         "top_k": body.top_k,
         "backend": backend,
     }
+    slot = await admit(request)  # waits its turn (api/admission.py); 503 with Retry-After past the queue
     if body.stream:
         include_usage = bool((body.stream_options or {}).get("include_usage"))
         render = ChunkRenderer(body.model, question, history, include_usage)
-        events = assistant.ask_stream(question, **kwargs)
-        first = await first_event(events)
-        return answer_stream(request, first, events, render, closing=render.done())
-    answer: Answer = await run_in_threadpool(lambda: assistant.ask(question, **kwargs))
+        try:
+            events = assistant.ask_stream(question, **kwargs)
+            first = await first_event(events)
+        except BaseException:
+            slot.release()
+            raise
+        return answer_stream(request, first, events, render, closing=render.done(), on_close=slot.release)
+    try:
+        answer: Answer = await run_in_threadpool(lambda: assistant.ask(question, **kwargs))
+    finally:
+        slot.release()
     metrics.observe_answer(answer)
     return JSONResponse(completion(answer, body.model, new_completion_id(), question, history))

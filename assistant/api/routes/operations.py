@@ -39,8 +39,9 @@ async def readyz(assistant: AssistantDep) -> JSONResponse:
     "/metrics",
     summary="Prometheus metrics",
     description="Request counts and latencies per route, answer-stage latencies (from Answer.timings), "
-    "answers by outcome (answered/abstained), backend fallbacks, errors by code, rate-limit refusals and "
-    "streams stopped by a disconnect. Each worker process reports its own numbers.",
+    "answers by outcome (answered/abstained), backend fallbacks, errors by code, rate-limit refusals, "
+    "streams stopped by a disconnect, the answer queue (in flight, queued, waits, 503 refusals) and the "
+    "caches' sizes (entries and bytes). Each worker process reports its own numbers.",
     response_class=Response,
     responses={
         200: {
