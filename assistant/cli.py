@@ -50,10 +50,16 @@ class Context:
 
     @property
     def assistant(self) -> Any:
+        return self.open_assistant()
+
+    def open_assistant(self, *, rebuild: bool = False) -> Any:
+        """The service, built on first use; with `rebuild`, over an emptied index (of any model)."""
         if self._assistant is None:
             from .service import Assistant
 
-            self._assistant = Assistant(self.settings)
+            self._assistant = Assistant(self.settings, rebuild=rebuild)
+        elif rebuild:
+            self._assistant.rebuild()
         return self._assistant
 
     def global_options(self) -> list[str]:
@@ -106,9 +112,7 @@ def ingest(ctx: Context, paths: tuple[str, ...], rebuild: bool, no_prune: bool, 
     targets = list(paths) or [str(p) for p in ctx.settings.ingest.paths]
     if not targets:
         raise click.UsageError("give files or folders to ingest")
-    assistant = ctx.assistant
-    if rebuild:
-        assistant.rebuild()
+    assistant = ctx.open_assistant(rebuild=rebuild)
     report = assistant.ingest(targets, progress=sys.stderr.isatty() and not as_json, prune=not no_prune)
     if as_json:
         click.echo(json.dumps({"summary": report.summary, **report.model_dump(mode="json")}, indent=2))

@@ -10,17 +10,19 @@ from collections.abc import Generator, Iterable, Iterator
 from pathlib import Path
 
 from .answer.backends import AnswerBackend, GenerationRequest, create_backend
-from .answer.citations import CitationVerifier, VerifiedAnswer
+from .answer.citations import CitationVerifier, VerifiedAnswer, looks_like_instruction
 from .answer.claim_check import ClaimCheck, check_claim
 from .answer.condense import Condensed, condense_question
-from .answer.evidence import Evidence, EvidenceScorer
+from .answer.evidence import Evidence, EvidenceScorer, is_candidate, passage_sentences, sentence_terms
 from .answer.glosses import with_glosses
 from .answer.specifics import describe, specifics
+from .caches import CacheStats, lru_cache_stats
 from .config import Settings, load_settings
 from .errors import BackendError, InvalidInputError, NotFoundError
 from .index.embedder import Embedder
 from .index.passage_index import PassageIndex
 from .ingest.pipeline import IngestPipeline
+from .language.chinese import SEARCH_WORDS_CACHE
 from .lifecycle.model import LinkedRelation
 from .lifecycle.notices import add_notices
 from .lifecycle.questions import status_answer
@@ -49,10 +51,16 @@ UNREACHABLE = frozenset({"timeout", "connection", "rate_limited", "server_error"
 class Assistant:
     """Ingests documents and answers questions about them with verified citations."""
 
-    def __init__(self, settings: Settings | None = None, *, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self, settings: Settings | None = None, *, embedder: Embedder | None = None, rebuild: bool = False
+    ) -> None:
+        """With `rebuild`, the index is emptied first, whichever embedding model (or precision) built it, so
+        that the next ingest embeds everything with the configured one (`assistant ingest --rebuild`)."""
         self.settings = settings or load_settings()
         self.embedder = embedder or Embedder(self.settings.embedding)
-        self.index = PassageIndex(self.settings, self.embedder)
+        self.index = PassageIndex(self.settings, self.embedder, rebuild=rebuild)
+        if rebuild:
+            self.index.reset()
         self.pipeline = IngestPipeline(self.settings, self.embedder, self.index)
         self.retriever = HybridRetriever(self.index, self.embedder, self.settings.retrieval)
         stemmer = self.settings.retrieval.bm25.stemmer
@@ -388,6 +396,23 @@ class Assistant:
         """How often each backend fell back to the extractive answer, by (backend, failure kind)."""
         with self._backend_lock:
             return dict(self._fallbacks)
+
+    def cache_stats(self) -> list[CacheStats]:
+        """How full each cache on the answering path is (for /metrics).
+
+        The vector caches and the Chinese words cache are bounded in bytes and entries. The functools caches
+        of passage sentences (evidence.py, citations.py) count entries only; their keys are the sentences of
+        indexed passages (at most chunking.max_tokens word pieces each) and of backend answers, so their bytes
+        are bounded by construction (about 30 MiB when all are full, measured when they were introduced).
+        """
+        return [
+            *self.embedder.cache_stats(),
+            SEARCH_WORDS_CACHE.stats(),
+            lru_cache_stats("passage_sentences", passage_sentences),
+            lru_cache_stats("sentence_terms", sentence_terms),
+            lru_cache_stats("candidate_sentences", is_candidate),
+            lru_cache_stats("instruction_checks", looks_like_instruction),
+        ]
 
     # --- helpers ----------------------------------------------------------------------------------------
 

@@ -230,9 +230,9 @@ class CitationVerifier:
         vector_of: dict[tuple[int, int], np.ndarray] = {}
         claim_vectors = np.zeros((0, 0), dtype=np.float32)
         if None in quoted.values():
-            claim_vectors = self.embedder.embed_sentences([text or "-" for text in checked])
+            claim_vectors = self.embedder.embed_sentences([text or "-" for text in checked], stored=False)
             sentence_texts = [" ".join(t.split()) for n in cited for (_, _, t) in candidates[n]]
-            sentence_vectors = self.embedder.embed_sentences(sentence_texts)
+            sentence_vectors = self.embedder.embed_sentences(sentence_texts, stored=False)
             row = 0
             for n in cited:
                 for i in range(len(candidates[n])):
@@ -341,7 +341,11 @@ def attributed_quote(claim: str, passage: Passage) -> str:
     """The quote of a claim that introduces it with an attribution naming the passage's document, else the
     claim."""
     norm = " ".join(claim.split())
-    return next((quote for lead, quote in attributions(norm) if names_passage(lead, passage)), claim)
+    quotes = [quote for lead, quote in attributions(norm) if names_passage(lead, passage)]
+    # The attribution may hold a colon of its own (a section named "Appendix D: Attributes ..."): the quote
+    # is then the reading that the passage states word for word.
+    text = " ".join(passage.text.split())
+    return next((q for q in quotes if q in text), quotes[0] if quotes else claim)
 
 
 def names_passage(lead: str, passage: Passage) -> bool:

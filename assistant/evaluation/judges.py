@@ -68,7 +68,9 @@ class OverlapJudge:
         if stated and not stated <= set().union(*(numbers(text) for text in evidence)):
             return 0.0
         claim_norm = " ".join(claim.split())
-        vectors = self.embedder.embed_sentences([claim_norm, *(" ".join(u.split()) for u in units)])
+        vectors = self.embedder.embed_sentences(
+            [claim_norm, *(" ".join(u.split()) for u in units)], stored=False
+        )
         best = 0.0
         for unit, vector in zip(units, vectors[1:], strict=True):
             if " ".join(unit.split()) == claim_norm:

@@ -7,15 +7,16 @@ import os
 import threading
 import time
 import weakref
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
-from ..config import DEFAULT_MODEL, EmbeddingSettings
+from ..caches import CacheStats, LRUCache
+from ..config import DEFAULT_MODEL, INT8_NEEDS_ONNX, EmbeddingSettings
 from ..errors import ConfigError
+from ..locks import FairLock
 
 log = logging.getLogger(__name__)
 
@@ -41,39 +42,28 @@ def resolve_model(model: str) -> tuple[str, str]:
     return model, model
 
 
-class LRUCache:
-    """A small thread-safe least-recently-used cache of vectors."""
+def model_name(name: str, precision: str) -> str:
+    """The model name recorded with an index, for vectors of this precision ('fp32' adds nothing)."""
+    return name if precision == "fp32" else f"{name}@{precision}"
 
-    def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
-        self._data: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
 
-    def get(self, key: str) -> np.ndarray | None:
-        with self._lock:
-            value = self._data.get(key)
-            if value is not None:
-                self._data.move_to_end(key)
-            return value
+class VectorCache(LRUCache[str, np.ndarray]):
+    """Vectors by text, bounded by entries and by bytes (the vector's data, the key text, their headers).
+
+    A vector that views a larger array (a row of an encoded batch) is copied before it is kept: the view
+    would keep the whole batch alive, and those bytes would not be the ones counted.
+    """
 
     def put(self, key: str, value: np.ndarray) -> None:
-        if self.capacity <= 0:
-            return
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.capacity:
-                self._data.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
+        if value.base is not None:
+            value = value.copy()
+        super().put(key, value)
 
 
 EncodeObserver = Callable[[Sequence[str], float], None]
+
+# Cache keys of vectors encoded alone, never taken from a stored source (see Embedder.embed_sentences).
+_ALONE = "\x00alone\x00"
 
 
 class VectorSource(Protocol):
@@ -119,14 +109,24 @@ class Embedder:
 
     def __init__(self, settings: EmbeddingSettings) -> None:
         self.settings = settings
-        self._load_target, self.name = resolve_model(settings.model)
+        if settings.precision != "fp32" and settings.backend != "onnx":
+            raise ConfigError(f"embedding: {INT8_NEEDS_ONNX}")
+        self._load_target, name = resolve_model(settings.model)
+        # The name recorded with an index: int8 vectors are not the fp32 ones (cosine about 0.995), so an index
+        # built in one precision is refused, then re-embedded, in the other instead of mixing the two.
+        self.name = model_name(name, settings.precision)
         self._model: Encoder | None = None
         self._tokenizer: Any = None
         self._special_tokens = 0
         self._load_lock = threading.Lock()
-        self._encode_lock = threading.Lock()
-        self._query_cache = LRUCache(settings.query_cache_size)
-        self._sentence_cache = LRUCache(settings.sentence_cache_size)
+        # First come, first served: under threading.Lock a thread could wait many others' encodes in a row.
+        self._encode_lock = FairLock()
+        self._query_cache = VectorCache(
+            settings.query_cache_size, settings.query_cache_bytes, name="query_vectors"
+        )
+        self._sentence_cache = VectorCache(
+            settings.sentence_cache_size, settings.sentence_cache_bytes, name="sentence_vectors"
+        )
         # Called after every encode with the texts and the seconds it took (benchmarks and metrics).
         self.observers: list[EncodeObserver] = []
         # Consulted by embed_sentences before encoding; held weakly, so a closed index drops out by itself.
@@ -173,7 +173,7 @@ class Embedder:
                 raise ConfigError("the onnx embedding backend runs on the CPU; set embedding.device: cpu")
             from .onnx_encoder import OnnxEncoder
 
-            return OnnxEncoder.load(self._load_target, self.settings.onnx_cache)
+            return OnnxEncoder.load(self._load_target, self.settings.onnx_cache, self.settings.precision)
         return TorchEncoder(self._load_target, self.settings.device)
 
     @property
@@ -215,6 +215,23 @@ class Embedder:
             observer(texts, seconds)
         return np.asarray(vectors, dtype=np.float32)
 
+    def embed_documents_with_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], batch_size: int | None = None
+    ) -> tuple[np.ndarray, list[np.ndarray] | None]:
+        """`embed_documents`, and from the same forward pass a vector per character span of each text (see
+        OnnxEncoder.encode_spans); None for the spans when the runtime cannot pool spans (the torch one)."""
+        model = self.model
+        encode_spans = getattr(model, "encode_spans", None)
+        if encode_spans is None or not texts:
+            return self.embed_documents(texts, batch_size), None
+        with self._encode_lock:
+            started = time.perf_counter()
+            vectors, pooled = encode_spans(texts, spans, batch_size or self.settings.batch_size)
+            seconds = time.perf_counter() - started
+        for observer in list(self.observers):
+            observer(texts, seconds)
+        return np.asarray(vectors, dtype=np.float32), pooled
+
     def embed_query(self, text: str) -> np.ndarray:
         """The normalised vector of one query, from the LRU cache when it was seen before."""
         cached = self._query_cache.get(text)
@@ -224,20 +241,25 @@ class Embedder:
         self._query_cache.put(text, vector)
         return vector
 
-    def embed_sentences(self, texts: Sequence[str]) -> np.ndarray:
-        """Vectors for short texts, cached: the answerer and the citation checks see the same sentences often."""
+    def embed_sentences(self, texts: Sequence[str], stored: bool = True) -> np.ndarray:
+        """Vectors for short texts, cached: the answerer and the citation checks see the same sentences often.
+        With `stored`, a vector kept at ingest (a sentence pooled out of its chunk's forward pass) stands in
+        for encoding the text; without, every text is encoded alone (the citation check compares a claim
+        with a sentence, and both must then be vectors of the same kind)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        out: list[np.ndarray | None] = [self._sentence_cache.get(t) for t in texts]
+        keys = list(texts) if stored else [f"{_ALONE}{t}" for t in texts]
+        out: list[np.ndarray | None] = [self._sentence_cache.get(k) for k in keys]
         missing = [i for i, v in enumerate(out) if v is None]
         if missing:
             unique = list(dict.fromkeys(texts[i] for i in missing))
-            fresh = self._from_sources(unique)
+            fresh = self._from_sources(unique) if stored else {}
             rest = [t for t in unique if t not in fresh]
             if rest:
                 fresh.update(zip(rest, self.embed_documents(rest), strict=True))
+            prefix = "" if stored else _ALONE
             for text, vector in fresh.items():
-                self._sentence_cache.put(text, vector)
+                self._sentence_cache.put(f"{prefix}{text}", vector)
             for i in missing:
                 out[i] = fresh[texts[i]]
         return np.stack(out).astype(np.float32, copy=False)  # type: ignore[arg-type]
@@ -265,3 +287,7 @@ class Embedder:
         """Forget cached query and sentence vectors (benchmarks measure cold questions this way)."""
         self._query_cache.clear()
         self._sentence_cache.clear()
+
+    def cache_stats(self) -> list[CacheStats]:
+        """How full the query and sentence vector caches are (entries and bytes), for /metrics."""
+        return [self._query_cache.stats(), self._sentence_cache.stats()]

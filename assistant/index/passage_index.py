@@ -61,12 +61,13 @@ class _LexicalView:
 class PassageIndex:
     """Everything stored about passages, behind one object."""
 
-    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+    def __init__(self, settings: Settings, embedder: Embedder, *, rebuild: bool = False) -> None:
         self.settings = settings
         self.embedder = embedder
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.catalog = Catalog(settings.data_dir / "catalog.sqlite3")
-        self._check_model()
+        if not rebuild:  # a rebuild opens an index of any model (or precision): reset() must follow
+            self._check_model()
         owner = self.catalog.get_meta("owner")
         if owner is None:
             owner = uuid.uuid4().hex
@@ -75,11 +76,12 @@ class PassageIndex:
         self._lexical_dir = settings.data_dir / "bm25"
         self._lexical: _LexicalView | None = None
         self._lexical_lock = threading.Lock()
-        # Sentence vectors computed at ingest (ingest.sentence_vectors); kept using one that exists.
-        sentences = settings.data_dir / "sentences.sqlite3"
+        # Sentence vectors computed at ingest (ingest.sentence_vectors), of the configured kind only.
         self.sentences: SentenceVectorStore | None = None
-        if settings.ingest.sentence_vectors or sentences.exists():
-            self.sentences = SentenceVectorStore(sentences)
+        if settings.ingest.sentence_vectors != "off":
+            self.sentences = SentenceVectorStore(
+                settings.data_dir / "sentences.sqlite3", settings.ingest.sentence_vectors
+            )
             embedder.add_vector_source(self.sentences)
 
     def _check_model(self) -> None:

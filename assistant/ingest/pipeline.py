@@ -17,7 +17,7 @@ from ..errors import DocumentError
 from ..index.catalog import ChunkRow
 from ..index.embedder import Embedder
 from ..index.passage_index import PassageIndex
-from ..index.sentence_vectors import answer_sentence_texts
+from ..index.sentence_vectors import answer_sentence_spans, answer_sentence_texts
 from ..language.terms import TERMS_VERSION, terms_batch
 from ..models import Chunk, Document, IngestItem, IngestReport
 from .chunking import Chunker
@@ -100,6 +100,7 @@ class IngestPipeline:
             "chunking": self.settings.chunking.model_dump(),
             "model": self.embedder.name,
             "stemmer": self.settings.retrieval.bm25.stemmer,
+            "sentence_vectors": self.settings.ingest.sentence_vectors,
         }
         return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -232,8 +233,9 @@ class IngestPipeline:
             texts = [
                 self.chunker.embedding_text(p.document.metadata.title, c) for p in batch for c in p.chunks
             ]
-            vectors = self._vectors(batch, texts)
-            sentences = self._sentence_vectors(batch)
+            spans = self._pooling_spans(batch, texts)
+            vectors, pooled = self._vectors(batch, texts, spans)
+            sentences = self._sentence_vectors(batch, pooled)
             offset = 0
             for prepared in batch:
                 n = len(prepared.chunks)
@@ -268,28 +270,52 @@ class IngestPipeline:
         if bar is not None:
             bar.close()
 
-    def _vectors(self, batch: list[_Prepared], texts: list[str]) -> np.ndarray:
+    def _pooling_spans(
+        self, batch: list[_Prepared], texts: list[str]
+    ) -> list[list[tuple[str, int, int]]] | None:
+        """With ingest.sentence_vectors 'pooled': per chunk, the answerer's sentence texts and their spans in
+        the chunk's embedding text."""
+        if self.settings.ingest.sentence_vectors != "pooled" or self.index.sentences is None:
+            return None
+        evidence = self.settings.answer.evidence
+        chunks = [c for p in batch for c in p.chunks]
+        return [answer_sentence_spans(c, t, evidence) for c, t in zip(chunks, texts, strict=True)]
+
+    def _vectors(
+        self, batch: list[_Prepared], texts: list[str], spans: list[list[tuple[str, int, int]]] | None = None
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Vectors for the batch's chunks: kept from the store for unchanged chunks of updated documents, so
-        that an edit to a long document re-embeds only the chunks it touched; encoded for the rest."""
+        that an edit to a long document re-embeds only the chunks it touched; encoded for the rest. With
+        `spans`, also the pooled vector of each sentence of the encoded chunks (a sentence in two chunks'
+        overlap: the mean of both)."""
         kept = self._kept_vectors(batch, texts)
         missing = [i for i in range(len(texts)) if i not in kept]
-        fresh = self.embedder.embed_documents([texts[i] for i in missing]) if missing else None
+        fresh: np.ndarray | None = None
+        pooled: dict[str, np.ndarray] = {}
+        if missing and spans is not None:
+            fresh, by_span = self.embedder.embed_documents_with_spans(
+                [texts[i] for i in missing], [[(a, b) for _, a, b in spans[i]] for i in missing]
+            )
+            pooled = _pooled_sentences([spans[i] for i in missing], by_span)
+        elif missing:
+            fresh = self.embedder.embed_documents([texts[i] for i in missing])
         if fresh is not None and not kept:
-            return fresh
+            return fresh, pooled
         vectors = np.empty((len(texts), self.embedder.dimension), dtype=np.float32)
         for i, vector in kept.items():
             vectors[i] = vector
         if fresh is not None:
             vectors[missing] = fresh
-        return vectors
+        return vectors, pooled
 
     def _sentence_vectors(
-        self, batch: list[_Prepared]
+        self, batch: list[_Prepared], pooled: dict[str, np.ndarray]
     ) -> tuple[dict[str, list[str]], dict[str, np.ndarray]] | None:
-        """With ingest.sentence_vectors: each document's answer sentence texts, and the vector of every one
-        of them, taken from the store when it is already there (an edit re-embeds only new sentences)."""
+        """With ingest.sentence_vectors on: each document's answer sentence texts, and the vector of every one
+        of them: pooled out of the chunks' forward pass just made, else taken from the store when it is
+        already there (an edit re-embeds only new sentences), else encoded alone."""
         store = self.index.sentences
-        if not self.settings.ingest.sentence_vectors or store is None:
+        if self.settings.ingest.sentence_vectors == "off" or store is None:
             return None
         evidence = self.settings.answer.evidence
         texts_of = {
@@ -299,7 +325,8 @@ class IngestPipeline:
             for p in batch
         }
         wanted = list(dict.fromkeys(t for texts in texts_of.values() for t in texts))
-        vectors = store.lookup(wanted)
+        vectors = {t: pooled[t] for t in wanted if t in pooled}
+        vectors.update(store.lookup([t for t in wanted if t not in vectors]))
         missing = [t for t in wanted if t not in vectors]
         if missing:
             vectors.update(zip(missing, self.embedder.embed_documents(missing), strict=True))
@@ -413,3 +440,19 @@ def _progress_bar(enabled: bool):  # type: ignore[no-untyped-def]
     from tqdm import tqdm
 
     return tqdm(unit="chunk", desc="embedding", disable=None, leave=False)
+
+
+def _pooled_sentences(
+    spans: list[list[tuple[str, int, int]]], vectors: list[np.ndarray] | None
+) -> dict[str, np.ndarray]:
+    """Sentence text -> its pooled vector (normalised mean over the chunks it was pooled in; spans that got
+    no tokens, as past the model's limit, left out)."""
+    if vectors is None:
+        return {}
+    sums: dict[str, np.ndarray] = {}
+    for chunk_spans, chunk_vectors in zip(spans, vectors, strict=True):
+        for (text, _, _), vector in zip(chunk_spans, chunk_vectors, strict=True):
+            if not vector.any():
+                continue
+            sums[text] = sums[text] + vector if text in sums else vector.copy()
+    return {t: v / max(float(np.linalg.norm(v)), 1e-12) for t, v in sums.items()}

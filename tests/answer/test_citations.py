@@ -207,3 +207,21 @@ def test_verbatim_quotes_are_verified_without_encoding_anything(verifier, embedd
     assert encoded, "a paraphrase is checked with the embeddings"
     assert paraphrased.citations[0].quote == "Prohibitions apply from 2 February 2025."
     assert paraphrased.citations[0].score < 1.0
+
+
+def test_an_attribution_whose_section_holds_a_colon_and_a_number_still_introduces_its_quote(verifier):
+    text = "Development of the framework is directed by the National AI Initiative Act of 2020."
+    cited = Passage(
+        id="nist:x",
+        doc_id="nist",
+        title="AI Risk Management Framework (AI RMF 1.0)",
+        heading_path="Appendix D: Attributes of the AI RMF 42",
+        text=text,
+        start=300,
+        end=300 + len(text),
+    )
+    claim = f"AI Risk Management Framework (AI RMF 1.0)（Appendix D: Attributes of the AI RMF 42）英文原文： {text} [1]"
+    result = verifier.verify(claim, [cited])
+    # read at the first colon, the 'quote' would carry the section's 42, which the passage never states
+    assert [c.quote for c in result.citations] == [text]
+    assert not result.unsupported and result.text.endswith("[1]")

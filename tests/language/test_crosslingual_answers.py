@@ -67,10 +67,10 @@ def bilingual(tmp_path_factory, embedder):
         (docs / name).write_text(text, encoding="utf-8")
     made = []
 
-    def build(**overrides):
-        assistant = Assistant(
-            make_settings(tmp_path_factory.mktemp("bilingual-index"), **overrides), embedder=embedder
-        )
+    def build(own_embedder=False, **overrides):
+        settings = make_settings(tmp_path_factory.mktemp("bilingual-index"), **overrides)
+        # The shared embedder also reads the sentence vectors every other open index pooled at ingest.
+        assistant = Assistant(settings, embedder=None if own_embedder else embedder)
         report = assistant.ingest([docs])
         assert report.count("failed") == 0
         made.append(assistant)
@@ -104,7 +104,11 @@ def test_english_question_cites_the_chinese_sentence_with_a_marked_gloss(bilingu
 
 
 def test_the_translation_is_what_finds_it(bilingual):
-    assistant = bilingual(retrieval={"crosslingual": {"enabled": False}})
+    # Sentence vectors encoded alone, as an English model sees a Chinese sentence by itself (a vector pooled
+    # out of its chunk also carries the chunk's English title, which would match the question instead).
+    assistant = bilingual(
+        own_embedder=True, retrieval={"crosslingual": {"enabled": False}}, ingest={"sentence_vectors": "off"}
+    )
     retrieval = assistant.retrieve(QUESTION)
     assert retrieval.translation is None
     # The passage may still be found (by its English title and "2028"), but none of its sentences can be
