@@ -33,15 +33,25 @@ def _ints(value: str, name: str) -> tuple[int, ...]:
 @click.option("--questions", type=click.IntRange(1), help="Ask only the first N questions.")
 @click.option("--repeats", type=click.IntRange(1), help="Repeats of every measurement (default 3).")
 @click.option("--sizes", help="Index sizes in chunks for the query benchmark (default 1000,10000,100000).")
-@click.option("--only", help="Run only these phases: ingest, query, http (comma-separated).")
+@click.option("--only", help="Run only these phases: ingest, query, http, precision (comma-separated).")
 @click.option("--no-baseline", is_flag=True, help="Skip the LangChain baseline (needs the bench extra).")
 @click.option(
-    "--no-sentence-vectors", is_flag=True, help="Skip the extra ingest with ingest.sentence_vectors on."
+    "--no-sentence-vectors",
+    is_flag=True,
+    help="Skip the extra ingest with ingest.sentence_vectors off (or encoded, when the default is off).",
 )
 @click.option("--concurrency", help="HTTP client concurrencies (default 1,8,32).")
 @click.option("--http-requests", type=click.IntRange(1), help="Requests per concurrency level (default 160).")
 @click.option(
     "--http-seconds", type=click.FloatRange(1), help="Time bound per concurrency level (default 90)."
+)
+@click.option(
+    "--no-distinct", is_flag=True, help="Skip the HTTP load with distinct questions (and the soak)."
+)
+@click.option(
+    "--soak-seconds",
+    type=click.FloatRange(0),
+    help="Soak with distinct questions at concurrency 8 for this long (default 300; 0: no soak).",
 )
 @click.option("--smoke", is_flag=True, help="A run of seconds over the first documents: checks every path.")
 @click.option(
@@ -66,6 +76,8 @@ def bench(
     concurrency: str | None,
     http_requests: int | None,
     http_seconds: float | None,
+    no_distinct: bool,
+    soak_seconds: float | None,
     smoke: bool,
     out: Path,
     keep: bool,
@@ -89,6 +101,9 @@ def bench(
         overrides["http_requests"] = http_requests
     if http_seconds is not None:
         overrides["http_seconds"] = http_seconds
+    if soak_seconds is not None:
+        overrides["soak_seconds"] = soak_seconds
+    overrides["distinct"] = not no_distinct
     if only:
         phases = tuple(p.strip() for p in only.split(",") if p.strip())
         unknown = sorted(set(phases) - set(PHASES))

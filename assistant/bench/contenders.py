@@ -143,7 +143,9 @@ class BareEncoder:
         if self.backend == "onnx":
             from ..index.onnx_encoder import OnnxEncoder
 
-            self.runtime = OnnxEncoder.load(target, settings.embedding.onnx_cache)
+            self.runtime = OnnxEncoder.load(
+                target, settings.embedding.onnx_cache, settings.embedding.precision
+            )
 
     def encode(self, texts: Sequence[str]) -> tuple[float, Any]:
         """Seconds to encode `texts` in one `encode` call (it sorts by length and loops over batches)."""

@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -130,6 +130,10 @@ class LoadResult:
     error_kinds: dict[str, int] = field(default_factory=dict)
     server_cpu_seconds: float = 0.0
     client_cpu_seconds: float = 0.0
+    asked: list[str] = field(default_factory=list, repr=False)  # every question sent, in order
+    # (seconds since the start when the answer came, its latency in ms or None for an error)
+    timeline: list[tuple[float, float | None]] = field(default_factory=list, repr=False)
+    samples: list[tuple[float, float | None]] = field(default_factory=list, repr=False)  # (seconds, RSS MiB)
 
     @property
     def requests_per_second(self) -> float:
@@ -147,46 +151,87 @@ class LoadResult:
             "server_cpu_ms_per_request": round(1000 * self.server_cpu_seconds / max(1, self.requests), 2),
             "client_cpu_ms_per_request": round(1000 * self.client_cpu_seconds / max(1, self.requests), 2),
             **{k: round(v, 2) for k, v in latency_summary(self.latencies_ms).items()},
+            "unique_questions": len(set(self.asked)),
         }
 
 
 def run_load(
-    base_url: str, questions: Sequence[str], concurrency: int, max_requests: int, max_seconds: float
+    base_url: str,
+    questions: Sequence[str] | Iterator[str],
+    concurrency: int,
+    max_requests: int,
+    max_seconds: float,
+    *,
+    sample: Callable[[], float | None] | None = None,
+    sample_every: float = 5.0,
 ) -> LoadResult:
-    """`concurrency` clients in a closed loop, each sending the next question as soon as it has an answer."""
-    return asyncio.run(_load(base_url, list(questions), concurrency, max_requests, max_seconds))
+    """`concurrency` clients in a closed loop, each sending the next question as soon as it has an answer.
+
+    A sequence of questions is asked round and round (the repeated-question load); an iterator is asked
+    once each, and the load ends when it runs out (distinct questions). `sample` (the server's memory) is
+    called at the start, every `sample_every` seconds and at the end."""
+    source: list[str] | Iterator[str] = list(questions) if isinstance(questions, Sequence) else questions
+    return asyncio.run(_load(base_url, source, concurrency, max_requests, max_seconds, sample, sample_every))
 
 
 async def _load(
-    base_url: str, questions: list[str], concurrency: int, max_requests: int, max_seconds: float
+    base_url: str,
+    questions: list[str] | Iterator[str],
+    concurrency: int,
+    max_requests: int,
+    max_seconds: float,
+    sample: Callable[[], float | None] | None = None,
+    sample_every: float = 5.0,
 ) -> LoadResult:
     latencies: list[float] = []
     errors: dict[str, int] = {}
+    asked: list[str] = []
+    timeline: list[tuple[float, float | None]] = []
+    samples: list[tuple[float, float | None]] = []
     issued = 0
     started = time.perf_counter()
     deadline = started + max_seconds
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     timeout = httpx.Timeout(max(60.0, max_seconds))
 
+    def next_question() -> str | None:
+        if isinstance(questions, list):
+            return questions[issued % len(questions)]
+        return next(questions, None)
+
     async def client_loop(client: httpx.AsyncClient) -> None:
         nonlocal issued
         while issued < max_requests and time.perf_counter() < deadline:
-            question = questions[issued % len(questions)]
+            question = next_question()
+            if question is None:
+                return
             issued += 1
+            asked.append(question)
             sent = time.perf_counter()
             try:
                 response = await client.post("/v1/ask", json={"question": question})
                 kind = None if response.status_code == 200 else f"HTTP {response.status_code}"
             except httpx.HTTPError as exc:
                 kind = type(exc).__name__
+            done = time.perf_counter()
             if kind is None:
-                latencies.append((time.perf_counter() - sent) * 1000.0)
+                latencies.append((done - sent) * 1000.0)
             else:
                 errors[kind] = errors.get(kind, 0) + 1
+            timeline.append((done - started, latencies[-1] if kind is None else None))
 
+    async def sampler(read: Callable[[], float | None]) -> None:
+        while True:
+            samples.append((time.perf_counter() - started, read()))
+            await asyncio.sleep(sample_every)
+
+    sampling = asyncio.create_task(sampler(sample)) if sample is not None else None
     async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=timeout) as client:
         await asyncio.gather(*(client_loop(client) for _ in range(concurrency)))
     seconds = time.perf_counter() - started
+    if sampling is not None and sample is not None:
+        sampling.cancel()
+        samples.append((seconds, sample()))
     return LoadResult(
         concurrency=concurrency,
         requests=len(latencies) + sum(errors.values()),
@@ -194,6 +239,9 @@ async def _load(
         seconds=seconds,
         latencies_ms=latencies,
         error_kinds=errors,
+        asked=asked,
+        timeline=timeline,
+        samples=samples,
     )
 
 
@@ -239,8 +287,11 @@ def http_phase(
     workdir: Path,
     results: dict[str, Any],
     say: Any,
+    distinct: Iterator[str] | None = None,
 ) -> None:
-    """Start-up time over several starts, then load at each concurrency over the corpus index."""
+    """Start-up time over several starts, then load at each concurrency over the corpus index; with
+    `distinct` (questions never asked before, see distinct.py), the same load with distinct questions on a
+    server started afresh, and the soak."""
     from .stats import figure
 
     if not serve_available():
@@ -286,21 +337,234 @@ def http_phase(
             server.stop()
     out: dict[str, Any] = {"startup_seconds": figure(startups, "s", 2), "levels": {}}
     for concurrency, runs in levels.items():
-        summaries = [run.summary() for run in runs]
-        out["levels"][str(concurrency)] = {
-            "requests": sum(s["requests"] for s in summaries),
-            "errors": sum(s["errors"] for s in summaries),
-            "error_kinds": _merge([s["error_kinds"] for s in summaries]),
-            "requests_per_second": figure([s["requests_per_second"] for s in summaries], "req/s", 2),
-            **{p: figure([s[p] for s in summaries], "ms", 1) for p in ("p50", "p95", "p99")},
-            "server_cpu_ms_per_request": figure([s["server_cpu_ms_per_request"] for s in summaries], "ms", 2),
-            "client_cpu_ms_per_request": figure([s["client_cpu_ms_per_request"] for s in summaries], "ms", 2),
-        }
+        out["levels"][str(concurrency)] = _level_figures(runs)
     growth = [(after - before) / before for before, after in memory if before and after]
     out["rss_before_mb"] = figure([b for b, _ in memory if b], "MiB", 0)
     out["rss_after_mb"] = figure([a for _, a in memory if a], "MiB", 0)
     out["rss_growth"] = figure(growth, "", 4)
     results["http"] = out
+    if distinct is not None:
+        asked: list[str] = []
+        out["distinct"] = distinct_phase(config, options, env, distinct, workdir, say, asked)
+        if getattr(config, "soak_seconds", 0) > 0:
+            rates = [v["requests_per_second"]["max"] for v in out["distinct"]["levels"].values()]
+            rate = max([r for r in rates if r] or [20.0])
+            out["soak"] = soak_phase(config, options, env, distinct, workdir, say, asked, rate)
+        # Never repeated within the run: every question sent to the distinct phases, counted.
+        out["distinct"]["questions"] = {
+            "sent": len(asked),
+            "unique": len(set(asked)),
+            **(distinct.stats(asked) if hasattr(distinct, "stats") else {}),
+        }
+
+
+def _level_figures(runs: list[LoadResult]) -> dict[str, Any]:
+    """One concurrency level over the repeats: the figures the repeated-question table shows."""
+    from .stats import figure
+
+    summaries = [run.summary() for run in runs]
+    return {
+        "requests": sum(s["requests"] for s in summaries),
+        "errors": sum(s["errors"] for s in summaries),
+        "error_kinds": _merge([s["error_kinds"] for s in summaries]),
+        "unique_questions": sum(s["unique_questions"] for s in summaries),
+        "requests_per_second": figure([s["requests_per_second"] for s in summaries], "req/s", 2),
+        **{p: figure([s[p] for s in summaries], "ms", 1) for p in ("p50", "p95", "p99")},
+        "server_cpu_ms_per_request": figure([s["server_cpu_ms_per_request"] for s in summaries], "ms", 2),
+        "client_cpu_ms_per_request": figure([s["client_cpu_ms_per_request"] for s in summaries], "ms", 2),
+    }
+
+
+def _warm_up(server: Server, questions: Iterator[str], asked: list[str], n: int = 4) -> None:
+    """Load the model's lazy parts and the BM25 index with a few distinct questions (never asked again),
+    so that the first measured request is not a start-up: the caches stay cold for the questions to come."""
+    result = run_load(server.base_url, questions, 1, n, 60.0)
+    asked.extend(result.asked)
+
+
+def distinct_phase(
+    config: Any,
+    options: Sequence[str],
+    env: dict[str, str],
+    questions: Iterator[str],
+    workdir: Path,
+    say: Any,
+    asked: list[str],
+) -> dict[str, Any]:
+    """`/v1/ask` with questions never asked before in the run, at each concurrency, on a server started
+    afresh for each repeat (cold caches); bounded like the repeated-question load."""
+    from .stats import figure
+
+    # The server as a user runs it: the query cache at its default (a question never comes twice anyway).
+    env = {k: v for k, v in env.items() if k != "ASSISTANT_EMBEDDING__QUERY_CACHE_SIZE"}
+    levels: dict[int, list[LoadResult]] = {c: [] for c in config.concurrency}
+    memory: list[tuple[float | None, float | None]] = []
+    level_memory: dict[int, list[tuple[float | None, float | None]]] = {c: [] for c in config.concurrency}
+    for r in range(config.repeats):
+        server = start_server(options, free_port(), workdir / f"server-distinct-{r}.log", env)
+        try:
+            _warm_up(server, questions, asked)
+            before = server.rss_mb()
+            for concurrency in config.concurrency:
+                # Taken before the clock starts: generating a question costs about a millisecond.
+                batch = _take(questions, config.http_requests)
+                level_before = server.rss_mb()
+                server_cpu, client_cpu = server.cpu_seconds(), _own_cpu_seconds()
+                result = run_load(
+                    server.base_url, iter(batch), concurrency, config.http_requests, config.http_seconds
+                )
+                result.server_cpu_seconds = server.cpu_seconds() - server_cpu
+                result.client_cpu_seconds = _own_cpu_seconds() - client_cpu
+                asked.extend(result.asked)
+                levels[concurrency].append(result)
+                level_memory[concurrency].append((level_before, server.rss_mb()))
+                say(
+                    f"  HTTP distinct c={concurrency}: {result.requests_per_second:.1f} req/s, "
+                    f"p50 {latency_summary(result.latencies_ms)['p50']:.0f} ms, "
+                    f"p95 {latency_summary(result.latencies_ms)['p95']:.0f} ms, {result.errors} errors"
+                )
+            memory.append((before, server.rss_mb()))
+        finally:
+            server.stop()
+    out: dict[str, Any] = {"levels": {}}
+    for concurrency, runs in levels.items():
+        pairs = level_memory[concurrency]
+        out["levels"][str(concurrency)] = {
+            **_level_figures(runs),
+            "rss_before_mb": figure([b for b, _ in pairs if b], "MiB", 0),
+            "rss_after_mb": figure([a for _, a in pairs if a], "MiB", 0),
+        }
+    out["rss_before_mb"] = figure([b for b, _ in memory if b], "MiB", 0)
+    out["rss_after_mb"] = figure([a for _, a in memory if a], "MiB", 0)
+    out["rss_growth"] = figure([(a - b) / b for b, a in memory if b and a], "", 4)
+    return out
+
+
+def soak_phase(
+    config: Any,
+    options: Sequence[str],
+    env: dict[str, str],
+    questions: Iterator[str],
+    workdir: Path,
+    say: Any,
+    asked: list[str],
+    rate: float = 20.0,
+) -> dict[str, Any]:
+    """Distinct questions at `soak_concurrency` for `soak_seconds` on a fresh server, its memory sampled every
+    `soak_sample_seconds`: does memory level off after the first minute, and do the tails stay put?"""
+    seconds = float(config.soak_seconds)
+    concurrency = int(getattr(config, "soak_concurrency", 8))
+    every = float(getattr(config, "soak_sample_seconds", 5.0))
+    env = {k: v for k, v in env.items() if k != "ASSISTANT_EMBEDDING__QUERY_CACHE_SIZE"}
+    server = start_server(options, free_port(), workdir / "server-soak.log", env)
+    try:
+        _warm_up(server, questions, asked)
+        # Questions generated ahead for twice the best distinct rate seen (`rate`, requests/s); past them,
+        # more are generated as the load goes (about a millisecond of load-generator CPU each).
+        ahead = _take(questions, int(seconds * 2 * rate) + 100)
+        pool = _chain(ahead, questions)
+        server_cpu, client_cpu = server.cpu_seconds(), _own_cpu_seconds()
+        result = run_load(
+            server.base_url, pool, concurrency, 10**9, seconds, sample=server.rss_mb, sample_every=every
+        )
+        result.server_cpu_seconds = server.cpu_seconds() - server_cpu
+        result.client_cpu_seconds = _own_cpu_seconds() - client_cpu
+        asked.extend(result.asked)
+    finally:
+        server.stop()
+    out = soak_figures(result, seconds)
+    memory = out["memory"]
+    say(
+        f"  soak c={concurrency}, {result.seconds:.0f} s: {result.requests_per_second:.1f} req/s, "
+        f"p95 {out['p95']:.0f} ms, {result.errors} errors; memory {memory['start_mb']} → "
+        f"{memory['end_mb']} MiB (max {memory['max_mb']}), growth after {memory['settle_seconds']:.0f} s "
+        f"{memory['growth_after_first_minute']}"
+    )
+    return out
+
+
+def soak_figures(result: LoadResult, planned_seconds: float) -> dict[str, Any]:
+    """The soak's throughput, tails and memory series; "the first minute" is shortened to half the soak
+    when the soak is shorter than two minutes (a smoke run), and says so."""
+    from .stats import percentile
+
+    settle = min(60.0, planned_seconds / 2)
+    series = [(round(t, 1), round(m, 1)) for t, m in result.samples if m is not None]
+    at_settle = next((m for t, m in series if t >= settle), series[-1][1] if series else None)
+    after = [m for t, m in series if t >= settle]
+    end = series[-1][1] if series else None
+    late = [lat for t, lat in result.timeline if lat is not None and t >= settle]
+    window = 60.0 if planned_seconds >= 300 else max(1.0, planned_seconds / 5)
+    windows = []
+    for k in range(int(result.seconds // window) + 1):
+        lo, hi = k * window, (k + 1) * window
+        done = [(t, lat) for t, lat in result.timeline if lo <= t < hi]
+        if not done:
+            continue
+        ok = [lat for _, lat in done if lat is not None]
+        rss = [m for t, m in series if lo <= t < hi]
+        windows.append(
+            {
+                "start_s": round(lo, 1),
+                "requests": len(done),
+                "errors": len(done) - len(ok),
+                "requests_per_second": round(len(done) / (min(hi, result.seconds) - lo), 2),
+                "p50_ms": round(percentile(ok, 50), 1) if ok else None,
+                "p95_ms": round(percentile(ok, 95), 1) if ok else None,
+                "rss_max_mb": max(rss) if rss else None,
+            }
+        )
+    summary = result.summary()
+    return {
+        "concurrency": result.concurrency,
+        "seconds": round(result.seconds, 1),
+        "planned_seconds": planned_seconds,
+        "requests": result.requests,
+        "errors": result.errors,
+        "error_kinds": result.error_kinds,
+        "unique_questions": summary["unique_questions"],
+        "requests_per_second": summary["requests_per_second"],
+        "p50": summary["p50"],
+        "p95": summary["p95"],
+        "p99": summary["p99"],
+        "after_first_minute": {
+            "requests": len(late),
+            "p50": round(percentile(late, 50), 2) if late else None,
+            "p95": round(percentile(late, 95), 2) if late else None,
+            "p99": round(percentile(late, 99), 2) if late else None,
+        },
+        "server_cpu_ms_per_request": summary["server_cpu_ms_per_request"],
+        "client_cpu_ms_per_request": summary["client_cpu_ms_per_request"],
+        "memory": {
+            "settle_seconds": settle,
+            "start_mb": series[0][1] if series else None,
+            "at_first_minute_mb": at_settle,
+            "end_mb": end,
+            "max_mb": max(m for _, m in series) if series else None,
+            "growth_after_first_minute": round((end - at_settle) / at_settle, 4)
+            if end and at_settle
+            else None,
+            "max_growth_after_first_minute": (
+                round((max(after) - at_settle) / at_settle, 4) if after and at_settle else None
+            ),
+            "samples": series,  # (seconds since the start of the load, server RSS in MiB)
+        },
+        "windows": windows,
+    }
+
+
+def _take(questions: Iterator[str], n: int) -> list[str]:
+    out: list[str] = []
+    for question in questions:
+        out.append(question)
+        if len(out) >= n:
+            break
+    return out
+
+
+def _chain(first: Iterable[str], then: Iterator[str]) -> Iterator[str]:
+    yield from first
+    yield from then
 
 
 def _merge(counts: list[dict[str, int]]) -> dict[str, int]:

@@ -1,4 +1,5 @@
-"""One benchmark run: ingest side by side, re-ingest, query latency by index size, then the HTTP service."""
+"""One benchmark run: ingest side by side, re-ingest, query latency by index size, the encoder in fp32 against
+int8, then the HTTP service."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from .tiers import build_index, collect_material
 
 log = logging.getLogger(__name__)
 
-PHASES = ("ingest", "query", "http")
+PHASES = ("ingest", "query", "http", "precision")
 
 
 @dataclass
@@ -42,6 +43,12 @@ class BenchConfig:
     http_seconds: float = 90.0
     server_options: list[str] = field(default_factory=list)  # global CLI options for `assistant serve`
     sentence_vectors: bool = True  # also measure an ingest with ingest.sentence_vectors on
+    distinct: bool = True  # HTTP load with questions generated from the corpus, never repeated (distinct.py)
+    question_seed: int = 13
+    soak_seconds: float = 300.0  # distinct questions at soak_concurrency on a fresh server; 0: no soak
+    soak_concurrency: int = 8
+    soak_sample_seconds: float = 5.0  # the server's memory, sampled this often during the soak
+    precision_texts: int = 1000  # chunk texts encoded per precision in the fp32-against-int8 phase
     keep: bool = False
     smoke: bool = False
 
@@ -57,7 +64,10 @@ class BenchConfig:
             "concurrency": (1, 4),
             "http_requests": 8,
             "http_seconds": 30.0,
+            "soak_seconds": 4.0,
+            "soak_sample_seconds": 1.0,
             "smoke": True,
+            "precision_texts": 32,
         }
         values.update(overrides)
         return cls(**values)
@@ -111,14 +121,23 @@ def _run(config: BenchConfig, settings: Settings, workdir: Path, results: dict[s
             assistant = _ingest_phase(config, settings, corpus, embedder, bare, workdir, results, say)
         if "query" in config.phases:
             _query_phase(config, settings, corpus, embedder, bare, assistant, workdir, results, say)
+        if "precision" in config.phases:
+            from .precision import precision_phase
+
+            precision_phase(config, settings, corpus, embedder, results, say)
         if "http" in config.phases:
             from .http import http_phase
 
             assert assistant is not None
             data_dir = assistant.settings.data_dir
             collection = assistant.settings.store.collection
+            distinct = None
+            if config.distinct:
+                from .distinct import DistinctQuestions
+
+                distinct = DistinctQuestions(assistant.index.catalog.chunk_rows(), seed=config.question_seed)
             assistant.close()
-            http_phase(config, settings, corpus, data_dir, collection, workdir, results, say)
+            http_phase(config, settings, corpus, data_dir, collection, workdir, results, say, distinct)
     finally:
         if assistant is not None:
             drop_index(assistant)
@@ -179,12 +198,13 @@ def _ingest_phase(
                     f"  repeat {r + 1}: LangChain {row['baseline'].seconds:.1f} s ({row['baseline'].chunks} chunks)"
                 )
             elif name == "sentences" and measure and config.sentence_vectors:
+                other = "encoded" if settings.ingest.sentence_vectors == "off" else "off"
                 with_sentences = settings.model_copy(
-                    update={"ingest": settings.ingest.model_copy(update={"sentence_vectors": True})},
+                    update={"ingest": settings.ingest.model_copy(update={"sentence_vectors": other})},
                     deep=True,
                 )
                 row["sentences"], ahead = ingest_ours(corpus, with_sentences, embedder, workdir / f"sv-{r}")
-                say(f"  repeat {r + 1}: ours with sentence vectors {row['sentences'].seconds:.1f} s")
+                say(f"  repeat {r + 1}: ours with sentence_vectors {other} {row['sentences'].seconds:.1f} s")
                 row["sentences_pass"] = ask_questions(ahead, bare, corpus.questions)
                 row["sentences_stored"] = ahead.index.sentences.count() if ahead.index.sentences else 0
                 drop_index(ahead)
@@ -207,16 +227,19 @@ def _ingest_phase(
         results["ingest"]["memory"] = _memory(config, corpus, workdir, say)
         results["query_corpus"] = _corpus_query_figures(passes, assistant.index.count())
         if any("sentences" in row for row in rows):
-            results["sentence_vectors"] = _sentence_figures(rows)
+            results["sentence_vectors"] = _sentence_figures(rows, settings.ingest.sentence_vectors)
     return assistant
 
 
-def _sentence_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """The cost (ingest time) and the gain (cold answers) of ingest.sentence_vectors, per repeat."""
+def _sentence_figures(rows: list[dict[str, Any]], default: str) -> dict[str, Any]:
+    """The cost (ingest time) and the cold answers of the other ingest.sentence_vectors setting (`off` beside
+    the default `pooled`; `encoded` beside `off`), per repeat."""
     done = [row for row in rows if "sentences" in row]
     passes = [row["sentences_pass"] for row in done]
     answer = summarize(passes)
     return {
+        "setting": "encoded" if default == "off" else "off",
+        "default_setting": default,
         "ingest_seconds": figure([row["sentences"].seconds for row in done], "s"),
         "ingest_vs_plain": figure([row["sentences"].seconds / row["ours"].seconds for row in done], "", 3),
         "sentences_stored": done[0]["sentences_stored"],

@@ -4,19 +4,23 @@ Embedding 100,000 chunks on a small CPU takes hours, so larger sizes are filled 
 written straight through the index layer (catalog, Chroma, BM25 — the same writes an ingest makes). Their
 text is real sentences of the corpus shuffled into new paragraphs, so BM25 sees the corpus's vocabulary and
 term frequencies; their vectors are mixtures of two real chunk vectors plus a little noise, so the vector
-index sees clustered, realistic directions rather than uniform noise (the worst case for HNSW).
+index sees clustered, realistic directions rather than uniform noise (the worst case for HNSW). The real
+chunks keep the sentence vectors their ingest stored; filler sentences have none (a stored vector per
+sentence of 100,000 chunks would be a gigabyte), so a filler passage retrieved for a question has its
+sentences encoded then, as with `ingest.sentence_vectors: off`.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from ..config import Settings
 from ..index.embedder import Embedder
+from ..index.sentence_vectors import answer_sentence_texts
 from ..ingest.pipeline import index_terms
 from ..language.sentences import sentence_spans
 from ..models import Chunk, Document, DocumentMetadata
@@ -35,6 +39,8 @@ class Material:
     chunks: dict[str, list[Chunk]]
     vectors: dict[str, np.ndarray]  # chunk id -> vector
     sentences: list[str]
+    # doc id -> the sentence texts and vectors the ingest stored (ingest.sentence_vectors), copied with it
+    sentence_vectors: dict[str, tuple[list[str], np.ndarray]] = field(default_factory=dict)
 
     @property
     def n_chunks(self) -> int:
@@ -46,6 +52,7 @@ def collect_material(assistant: Assistant) -> Material:
     documents: list[Document] = []
     chunks: dict[str, list[Chunk]] = {}
     vectors: dict[str, np.ndarray] = {}
+    sentence_vectors: dict[str, tuple[list[str], np.ndarray]] = {}
     for info in assistant.documents():
         document = assistant.document(info.id)
         pieces = assistant.pipeline.chunker.chunk(document)
@@ -55,6 +62,13 @@ def collect_material(assistant: Assistant) -> Material:
         documents.append(document)
         chunks[document.id] = pieces
         vectors.update(stored)
+        if assistant.index.sentences is not None:
+            evidence = assistant.settings.answer.evidence
+            texts = list(dict.fromkeys(t for c in pieces for t in answer_sentence_texts(c, evidence)))
+            found = assistant.index.sentences.lookup(texts)
+            kept = [t for t in texts if t in found]
+            if kept:
+                sentence_vectors[document.id] = (kept, np.stack([found[t] for t in kept]))
     sentences = [
         " ".join(c.text[s:e].split())
         for pieces in chunks.values()
@@ -64,7 +78,7 @@ def collect_material(assistant: Assistant) -> Material:
     ]
     if not sentences:  # a corpus of fragments: reuse whole chunks
         sentences = [c.text for pieces in chunks.values() for c in pieces]
-    return Material(documents, chunks, vectors, sentences)
+    return Material(documents, chunks, vectors, sentences, sentence_vectors)
 
 
 def build_index(
@@ -83,6 +97,8 @@ def build_index(
         chunks = material.chunks[document.id][:remaining]
         vectors = np.stack([material.vectors[c.id] for c in chunks])
         index.write_document(document, chunks, vectors, index_terms(document, chunks, stemmer), fingerprint)
+        if index.sentences is not None and document.id in material.sentence_vectors:
+            index.sentences.replace_document(document.id, *material.sentence_vectors[document.id])
         remaining -= len(chunks)
     real = size - max(remaining, 0)
     rng = np.random.default_rng(seed)

@@ -40,9 +40,12 @@ def test_smoke_run_measures_every_figure(tmp_path):
     corpus_q = results["query_corpus"]
     for path in ("bare_total", "retrieve", "answer_cold", "answer_warm", "baseline_search"):
         assert corpus_q[path]["p50"]["median"] > 0, path
+    # The default pools sentence vectors at ingest; the comparison ingest turns them off (none stored), and
+    # its first answers encode the passages' sentences: slower than the default's.
     sv = results["sentence_vectors"]
-    assert sv["sentences_stored"] > 0 and sv["ingest_vs_plain"]["median"] > 0
-    assert sv["answer_cold"]["p50"]["median"] > 0
+    assert (sv["default_setting"], sv["setting"]) == ("pooled", "off")
+    assert sv["sentences_stored"] == 0 and sv["ingest_vs_plain"]["median"] > 0
+    assert sv["answer_cold"]["p50"]["median"] > corpus_q["answer_cold"]["p50"]["median"]
     sizes = results["query"]
     assert set(sizes) == {"20", "300"}
     assert sizes["300"]["synthetic_chunks"] > 0 and sizes["300"]["real_chunks"] > 0
@@ -54,11 +57,33 @@ def test_smoke_run_measures_every_figure(tmp_path):
     assert all(level["errors"] == 0 and level["requests"] == 8 for level in http["levels"].values())
     assert all(level["server_cpu_ms_per_request"]["median"] > 0 for level in http["levels"].values())
     assert http["rss_before_mb"]["median"] > 0
+    # Distinct questions on a fresh server: every request answered, no question asked twice in the run.
+    distinct = http["distinct"]
+    assert set(distinct["levels"]) == {"1", "4"}
+    for level in distinct["levels"].values():
+        assert level["errors"] == 0 and level["requests"] == 8 and level["unique_questions"] == 8
+        assert 0 < level["p50"]["median"] <= level["p95"]["median"] <= level["p99"]["median"]
+        assert level["requests_per_second"]["median"] > 0 and level["server_cpu_ms_per_request"]["median"] > 0
+        assert level["rss_before_mb"]["median"] > 0 and level["rss_after_mb"]["median"] > 0
+    soak = http["soak"]
+    asked = distinct["questions"]  # with the two servers' unmeasured warm-ups of 4 distinct questions each
+    assert asked["sent"] == asked["unique"] == 4 + 2 * 8 + 4 + soak["requests"]
+    assert asked["source_documents"] >= 2 and asked["source_chunks"] >= 10
+    assert soak["concurrency"] == 8 and 3.5 <= soak["seconds"] <= 30 and soak["errors"] == 0
+    assert soak["requests"] > 0 and soak["unique_questions"] == soak["requests"]
+    assert 0 < soak["p50"] <= soak["p95"] <= soak["p99"] and soak["requests_per_second"] > 0
+    memory = soak["memory"]
+    assert len(memory["samples"]) >= 4 and memory["settle_seconds"] == 2.0
+    assert memory["start_mb"] > 0 and memory["max_mb"] >= memory["end_mb"] > 0
+    assert memory["growth_after_first_minute"] is not None and abs(memory["growth_after_first_minute"]) < 1
     verdicts = {t["target"]: t["verdict"] for t in results["targets"]}
+    assert verdicts["soak: server memory growth after the first minute"] in ("met", "missed")
+    assert verdicts["distinct /v1/ask p95 at concurrency 8 / single-client distinct p50"] == "not measured"
     assert verdicts["ingest throughput / embedding limit"] in ("met", "missed")
     assert verdicts["retrieval p50 at 100k / at 10k chunks"] == "not measured"  # not at smoke sizes
     markdown = (out / "latest.md").read_text()
     assert "### Targets" in markdown and "LangChain baseline" in markdown and "/v1/ask" in markdown
+    assert "with distinct questions" in markdown and "### Soak" in markdown
 
 
 def test_filler_tiers_have_exact_sizes_and_stay_consistent(tmp_path, corpus_assistant, embedder):
@@ -90,7 +115,16 @@ def test_targets_are_judged_and_rendered():
                 "unchanged_fraction": {"median": 0.001, "min": 0.001, "max": 0.001, "n": 3, "unit": ""}
             },
         },
-        "http": {"levels": {"1": {"p50": {"median": 10.0}}, "8": {"p95": {"median": 50.0}, "errors": 0}}},
+        "http": {
+            "levels": {"1": {"p50": {"median": 10.0}}, "8": {"p95": {"median": 50.0}, "errors": 0}},
+            "distinct": {
+                "levels": {
+                    "1": {"p50": {"median": 100.0}},
+                    "8": {"p95": {"median": 550.0}, "p99": {"median": 1200.0}, "errors": 2},
+                }
+            },
+            "soak": {"memory": {"growth_after_first_minute": 0.03}},
+        },
     }
     verdicts = {t["target"]: (t["value"], t["verdict"]) for t in evaluate_targets(results)}
     assert verdicts["ingest throughput / embedding limit"] == (0.95, "met")
@@ -99,6 +133,10 @@ def test_targets_are_judged_and_rendered():
     assert verdicts["re-ingest one changed document / first ingest"] == (None, "not measured")
     assert verdicts["/v1/ask p95 at concurrency 8 / single-client p50"] == (5.0, "missed")
     assert verdicts["/v1/ask errors at concurrency 8"] == (0, "met")
+    assert verdicts["distinct /v1/ask p95 at concurrency 8 / single-client distinct p50"] == (5.5, "met")
+    assert verdicts["distinct /v1/ask p99 at concurrency 8 / single-client distinct p50"] == (12.0, "missed")
+    assert verdicts["distinct /v1/ask errors at concurrency 8"] == (2, "missed")
+    assert verdicts["soak: server memory growth after the first minute"] == (0.03, "met")
     results["targets"] = evaluate_targets(results)
     markdown = render_markdown(results)
     assert "| ingest time / LangChain baseline | <= 1.0 | 1.20 | MISSED |" in markdown
