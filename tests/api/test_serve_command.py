@@ -112,6 +112,7 @@ def test_serve_announces_the_url_answers_and_logs_json(tmp_path, embedder):
             assert "Policy Assistant" in http.get("/docs").text
     finally:
         code = _stop(process)
+    err.thread.join(timeout=10)  # the last lines (the final "stopped") may still be in the pipe
     assert code == 0, err.lines[-20:]
     records = [json.loads(line) for line in err.lines if line.startswith("{")]
     access = [r for r in records if r.get("request_id") == "serve-test-1"]
