@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -23,10 +24,12 @@ def serve(cli: Any, host: str | None, port: int | None, workers: int | None) -> 
 
     settings = cli.settings
     server = settings.server
-    try:
+    # uvicorn re-raises Ctrl-C after a graceful shutdown: a normal end here
+    with contextlib.suppress(KeyboardInterrupt):
         run_server(settings, host or server.host, port or server.port, workers or server.workers)
-    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after a graceful shutdown: a normal end here
-        click.echo("stopped", err=True)
+    # Also when it returns: a process started with SIGINT ignored (a background job of a script) stops on
+    # Ctrl-C or SIGTERM all the same, and uvicorn's re-raised signal is then ignored.
+    click.echo("stopped", err=True)
 
 
 @click.command()

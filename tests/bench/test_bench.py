@@ -69,7 +69,7 @@ def test_smoke_run_measures_every_figure(tmp_path):
     asked = distinct["questions"]  # with the two servers' unmeasured warm-ups of 4 distinct questions each
     assert asked["sent"] == asked["unique"] == 4 + 2 * 8 + 4 + soak["requests"]
     assert asked["source_documents"] >= 2 and asked["source_chunks"] >= 10
-    assert soak["concurrency"] == 8 and 3.5 <= soak["seconds"] <= 30 and soak["errors"] == 0
+    assert soak["concurrency"] == 8 and 0 < soak["seconds"] <= 30 and soak["errors"] == 0
     assert soak["requests"] > 0 and soak["unique_questions"] == soak["requests"]
     assert 0 < soak["p50"] <= soak["p95"] <= soak["p99"] and soak["requests_per_second"] > 0
     memory = soak["memory"]
