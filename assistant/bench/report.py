@@ -480,37 +480,10 @@ def _http_section(results: dict[str, Any]) -> list[str]:
         return []
     if "skipped" in http:
         return ["### HTTP", "", f"Skipped: {http['skipped']}.", ""]
-    rows = [
-        [
-            level,
-            fmt(v.get("requests_per_second")),
-            fmt(v.get("p50")),
-            fmt(v.get("p95")),
-            fmt(v.get("p99")),
-            fmt(v.get("requests")),
-            fmt(v.get("errors")) + (f" {v['error_kinds']}" if v.get("errors") else ""),
-            fmt(v.get("server_cpu_ms_per_request")),
-            fmt(v.get("client_cpu_ms_per_request")),
-        ]
-        for level, v in http["levels"].items()
-    ]
     return [
         "### HTTP `/v1/ask` (127.0.0.1, async httpx clients in a closed loop)",
         "",
-        *_table(
-            [
-                "concurrency",
-                "requests/s",
-                "p50",
-                "p95",
-                "p99",
-                "requests",
-                "errors",
-                "server CPU per request",
-                "load-generator CPU per request",
-            ],
-            rows,
-        ),
+        *_load_table(http["levels"], memory=False),
         f"Start-up to `/readyz` ready: {fmt(http.get('startup_seconds'))}. Server memory before the load "
         f"{fmt(http.get('rss_before_mb'))}, after {fmt(http.get('rss_after_mb'))}, growth "
         f"{fmt(http.get('rss_growth'))}.",
@@ -518,44 +491,31 @@ def _http_section(results: dict[str, Any]) -> list[str]:
     ]
 
 
+def _load_table(levels: dict[str, Any], memory: bool) -> list[str]:
+    """The table of an HTTP load phase, one row per concurrency (with the server's memory per level)."""
+    header = ["concurrency", "requests/s", "p50", "p95", "p99", "requests", "errors"]
+    header += ["server memory"] if memory else []
+    header += ["server CPU per request", "load-generator CPU per request"]
+    rows = []
+    for level, v in levels.items():
+        row = [level] + [fmt(v.get(k)) for k in ("requests_per_second", "p50", "p95", "p99", "requests")]
+        row.append(fmt(v.get("errors")) + (f" {v.get('error_kinds', {})}" if v.get("errors") else ""))
+        if memory:
+            row.append(f"{fmt(v.get('rss_before_mb'))} → {fmt(v.get('rss_after_mb'))}")
+        row += [fmt(v.get("server_cpu_ms_per_request")), fmt(v.get("client_cpu_ms_per_request"))]
+        rows.append(row)
+    return _table(header, rows)
+
+
 def _distinct_section(results: dict[str, Any]) -> list[str]:
     distinct = (results.get("http") or {}).get("distinct")
     if not distinct:
         return []
-    rows = [
-        [
-            level,
-            fmt(v.get("requests_per_second")),
-            fmt(v.get("p50")),
-            fmt(v.get("p95")),
-            fmt(v.get("p99")),
-            fmt(v.get("requests")),
-            fmt(v.get("errors")) + (f" {v.get('error_kinds', {})}" if v.get("errors") else ""),
-            f"{fmt(v.get('rss_before_mb'))} → {fmt(v.get('rss_after_mb'))}",
-            fmt(v.get("server_cpu_ms_per_request")),
-            fmt(v.get("client_cpu_ms_per_request")),
-        ]
-        for level, v in distinct["levels"].items()
-    ]
     q = distinct.get("questions", {})
     return [
         "### HTTP `/v1/ask` with distinct questions (generated from the corpus, never repeated; a fresh server)",
         "",
-        *_table(
-            [
-                "concurrency",
-                "requests/s",
-                "p50",
-                "p95",
-                "p99",
-                "requests",
-                "errors",
-                "server memory",
-                "server CPU per request",
-                "load-generator CPU per request",
-            ],
-            rows,
-        ),
+        *_load_table(distinct["levels"], memory=True),
         f"Questions sent in the distinct phases and the soak: {q.get('sent')}, of them distinct "
         f"{q.get('unique')}, from {q.get('source_chunks')} of the corpus's {q.get('corpus_chunks_with_sentences')} "
         f"chunks with body sentences ({q.get('source_documents')} documents; seed {q.get('seed')}). Server "
