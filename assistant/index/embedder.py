@@ -207,12 +207,7 @@ class Embedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         model = self.model
-        with self._encode_lock:
-            started = time.perf_counter()
-            vectors = model.encode(texts, batch_size or self.settings.batch_size)
-            seconds = time.perf_counter() - started
-        for observer in list(self.observers):
-            observer(texts, seconds)
+        vectors = self._observed(texts, lambda: model.encode(texts, batch_size or self.settings.batch_size))
         return np.asarray(vectors, dtype=np.float32)
 
     def embed_documents_with_spans(
@@ -224,13 +219,20 @@ class Embedder:
         encode_spans = getattr(model, "encode_spans", None)
         if encode_spans is None or not texts:
             return self.embed_documents(texts, batch_size), None
+        vectors, pooled = self._observed(
+            texts, lambda: encode_spans(texts, spans, batch_size or self.settings.batch_size)
+        )
+        return np.asarray(vectors, dtype=np.float32), pooled
+
+    def _observed(self, texts: Sequence[str], encode: Callable[[], Any]) -> Any:
+        """Run one encode under the encode lock and tell the observers its texts and seconds."""
         with self._encode_lock:
             started = time.perf_counter()
-            vectors, pooled = encode_spans(texts, spans, batch_size or self.settings.batch_size)
+            result = encode()
             seconds = time.perf_counter() - started
         for observer in list(self.observers):
             observer(texts, seconds)
-        return np.asarray(vectors, dtype=np.float32), pooled
+        return result
 
     def embed_query(self, text: str) -> np.ndarray:
         """The normalised vector of one query, from the LRU cache when it was seen before."""
