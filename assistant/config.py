@@ -226,7 +226,7 @@ class RetrievalSettings(Section):
 class ExtractiveSettings(Section):
     max_sentences: int = Field(2, ge=1, le=20, description="Most sentences in an extractive answer.")
     relative_cutoff: float = Field(
-        0.9, ge=0, le=1, description="Extra sentences must score at least this share of the best one."
+        0.95, ge=0, le=1, description="Extra sentences must score at least this share of the best one."
     )
     redundancy: float = Field(
         0.8, ge=0, le=1, description="Skip a sentence this similar to one already chosen."
@@ -262,6 +262,14 @@ class EvidenceSettings(Section):
         le=1,
         description="Share taken off a sentence's score when the question asks when (or how many, how much) "
         "and the sentence states no date (or no number).",
+    )
+    document_name_weight: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Factor on the weight of the question's words that name a document it asks about (the "
+        "words that named it, and its title's) in a sentence's term coverage: inside that document they tell "
+        "sentences apart no better than its cover page and running headers do.",
     )
 
 

@@ -434,6 +434,7 @@ class Assistant:
             retrieval.query_vector,
             retrieval.translation,
             retrieval.translated_vector,
+            document_names(retrieval),
         )
 
     def _abstention(self, base: dict, reason: str, timings: StageTimings) -> Answer:  # type: ignore[type-arg]
@@ -472,6 +473,13 @@ class Assistant:
                     closer()
             self._backends.clear()
         self.index.catalog.close()
+
+
+def document_names(retrieval: Retrieval) -> tuple[str, ...]:
+    """What names the documents the question asks about: the question's naming words and their titles."""
+    named = set(retrieval.named_documents)
+    titles = {p.title for p in retrieval.passages if p.doc_id in named}
+    return (*retrieval.naming_phrases, *sorted(titles))
 
 
 def _ms(started: float) -> float:

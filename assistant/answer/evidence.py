@@ -162,6 +162,14 @@ def term_weights(question_terms: list[str], sentence_terms: list[AbstractSet[str
     return weights
 
 
+def discount_names(weights: dict[str, float], names: AbstractSet[str], factor: float) -> dict[str, float]:
+    """The question's term weights with those of the words that name its document scaled by `factor`
+    (unless nothing else is left to weigh)."""
+    if not names or all(t in names for t in weights):
+        return weights
+    return {t: w * factor if t in names else w for t, w in weights.items()}
+
+
 def lexical_coverage(weights: dict[str, float], sentence_terms: AbstractSet[str]) -> float:
     """IDF-weighted share of the question's terms that the sentence contains."""
     total = sum(weights.values())
@@ -216,6 +224,7 @@ class EvidenceScorer:
         query_vector: np.ndarray | None = None,
         translation: QueryTranslation | None = None,
         translated_vector: np.ndarray | None = None,
+        document_names: tuple[str, ...] = (),
     ) -> Evidence:
         """Score every candidate sentence; a sentence in the other language than the question's is scored
         against the question's `translation` (its terms, and its embedding when it is English) instead."""
@@ -233,6 +242,9 @@ class EvidenceScorer:
         semantic = vectors @ query_vector
         candidate_terms = [sentence_terms(text, self.stemmer) for _, _, _, text in candidates]
         weights = term_weights(terms(question, self.stemmer), candidate_terms)
+        if document_names and self.settings.document_name_weight < 1.0:
+            names = set(terms(" ".join(document_names), self.stemmer))
+            weights = discount_names(weights, names, self.settings.document_name_weight)
         other = None if translation is None else translation.target_language
         groups = translated_groups(translation, self.stemmer) if translation else []
         group_weights = term_group_weights(groups, candidate_terms)

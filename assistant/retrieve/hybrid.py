@@ -30,6 +30,7 @@ class Retrieval:
     timings: dict[str, float] = field(default_factory=dict)
     query_vector: np.ndarray | None = None
     named_documents: tuple[str, ...] = ()  # the documents the query names, searched on their own too
+    naming_phrases: tuple[str, ...] = ()  # the query's words that named them
     translation: QueryTranslation | None = None  # the query in the other language's words, when searched so
     translated_vector: np.ndarray | None = None  # the translation's embedding (into English only)
 
@@ -239,7 +240,7 @@ class HybridRetriever:
                 weights["dense_translated"] = fusion.dense_weight * crosslingual
             timings["translate"] = _ms(started)
 
-        named = self.named_documents(query, filters)
+        named, naming = self._names(query, filters)
         if translation is not None and translation.target_language == "en":
             # A Chinese question names English documents in Chinese (日本《人工智能基本计划》): their English
             # names are in the translation.
@@ -329,6 +330,7 @@ class HybridRetriever:
             timings=timings,
             query_vector=vector,
             named_documents=named,
+            naming_phrases=naming,
             translation=translation,
             translated_vector=translated_vector,
         )
@@ -359,12 +361,17 @@ class HybridRetriever:
 
     def named_documents(self, query: str, filters: Filters | None = None) -> tuple[str, ...]:
         """The indexed documents the query names (within the filters), at most `scope.max_documents`."""
+        return self._names(query, filters)[0]
+
+    def _names(self, query: str, filters: Filters | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The documents the query names (as `named_documents`) and the query's phrases that named them."""
         if not self.settings.scope.enabled:
-            return ()
-        named = self._catalog().names.named_in(query).all
+            return (), ()
+        found = self._catalog().names.named_in(query)
+        named = found.all
         if filters is not None and filters.doc_ids:
             named = tuple(d for d in named if d in filters.doc_ids)
-        return named[: self.settings.scope.max_documents]
+        return named[: self.settings.scope.max_documents], found.phrases
 
     def warm_up(self) -> None:
         """Load what translating questions needs (jieba, CC-CEDICT: a few seconds) when it will be used."""

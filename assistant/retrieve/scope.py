@@ -103,6 +103,9 @@ class NamedDocuments:
 
     strong: tuple[str, ...]
     by_place: tuple[str, ...]
+    phrases: tuple[
+        str, ...
+    ] = ()  # the question's words that named them (normalised): aliases, numbers, places
 
     @property
     def all(self) -> tuple[str, ...]:
@@ -131,10 +134,12 @@ class DocumentNames:
         without_ai = text.replace(" ai ", " ")
         capitalised = {w.lower() for w in re.findall(r"\b[A-Z][\w-]+", question)}
         strong: list[str] = []
+        phrases: list[str] = []
         asked_numbers = set(EO_NUMBER.findall(text)) | set(SLASHED_NUMBER.findall(text))
         for document in self.documents:
             if asked_numbers & self.numbers[document.id]:
                 strong.append(document.id)
+                phrases.extend(sorted(asked_numbers & self.numbers[document.id]))
                 continue
             for alias in self.aliases[document.id]:
                 if " " not in alias:  # one word names a document only when written as a name
@@ -145,6 +150,7 @@ class DocumentNames:
                     hit = f" {alias} " in text or f" {alias.replace(' ai ', ' ')} " in without_ai
                 if hit:
                     strong.append(document.id)
+                    phrases.append(alias)
                     break
         by_place: list[str] = []
         for place in places(question):
@@ -157,7 +163,8 @@ class DocumentNames:
             ]
             if 0 < len(holders) <= MAX_DOCUMENTS_PER_PLACE:
                 by_place.extend(holders)
-        return NamedDocuments(tuple(strong), tuple(dict.fromkeys(by_place)))
+                phrases.append(place.text)
+        return NamedDocuments(tuple(strong), tuple(dict.fromkeys(by_place)), tuple(dict.fromkeys(phrases)))
 
 
 def _numbers(title: str) -> set[str]:

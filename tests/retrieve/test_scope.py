@@ -61,3 +61,11 @@ def test_every_named_document_gets_its_best_passage_first():
     assert [chunk_id for chunk_id, _ in top[:2]] == ["a1", "b1"]
     assert len(top) == len(fused) and {c for c, _ in top} == {c for c, _ in fused}
     assert each_document_represented(fused, 3, {"a1": "A"}) == fused  # one document: the order stands
+
+
+def test_the_words_that_named_a_document_are_reported():
+    names = DocumentNames(CATALOG)
+    assert names.named_in("Who enforces the Harbour Safety Act?").phrases == ("harbour safety act",)
+    assert names.named_in("What does EO 16001 say about lamps?").phrases == ("16001",)
+    assert names.named_in("What does Norway plan for harbours?").phrases == ("Norway",)
+    assert names.named_in("How do salt spray and harbour lights interact?").phrases == ()
