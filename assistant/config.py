@@ -213,7 +213,7 @@ class CrossLingualSettings(Section):
 
 class RetrievalSettings(Section):
     mode: Literal["hybrid", "dense", "bm25"] = Field("hybrid", description="Which retrievers run.")
-    top_k: int = Field(6, ge=1, le=100, description="Passages handed to the answerer.")
+    top_k: int = Field(10, ge=1, le=100, description="Passages handed to the answerer.")
     candidates: int = Field(40, ge=1, le=1000, description="Candidates each retriever returns before fusion.")
     fusion: FusionSettings = Field(default_factory=FusionSettings)
     mmr: MMRSettings = Field(default_factory=MMRSettings)
