@@ -266,7 +266,9 @@ class Assistant:
             # "Article 118", "Executive Order 14117", "Brazil", "2040": passages on the topic that never
             # mention what the question pins down cannot answer it, however well they match otherwise.
             asked = specifics(standalone)
-            missing = asked.absent_from(passages)
+            missing = asked.absent_from(passages) + asked.unstated(
+                s.text for s in evidence.sentences[: self.settings.answer.extractive.max_sentences]
+            )
             unknown = asked.unknown_names(self.index.knows)
         if evidence.score < self.settings.answer.abstain_threshold or missing or unknown:
             # The model is never called on weak evidence: abstention does not rest on its honesty.

@@ -45,6 +45,21 @@ def test_a_year_no_passage_mentions_is_an_abstention_whatever_the_topic_match(co
     assert not corpus_assistant.ask(question).abstained
 
 
+def test_an_amount_of_money_the_best_sentences_never_state_is_an_abstention(corpus_assistant, monkeypatch):
+    # The corpus speaks of the AI Office's tasks, never of its budget; it does state the fines in euros.
+    question = "What annual budget does the EU AI Act give the AI Office?"
+    answer = corpus_assistant.ask(question)
+    assert answer.abstained and answer.citations == []
+    assert answer.abstain_reason == "no passage states an amount of money"
+    assert answer.evidence_score >= corpus_assistant.settings.answer.abstain_threshold
+    monkeypatch.setattr(corpus_assistant.settings.answer, "require_specifics", False)
+    assert not corpus_assistant.ask(question).abstained
+    fine = corpus_assistant.ask(
+        "What is the maximum fine for providers of general-purpose AI models under the AI Act?"
+    )
+    assert not fine.abstained and "EUR 15 million" in fine.text
+
+
 def test_a_follow_up_is_condensed_with_the_history(corpus_assistant):
     history = [
         ChatMessage(role="user", content=DONE_WHEN),

@@ -246,6 +246,53 @@ def identifiers(question: str) -> list[Specific]:
     return list(found.values())
 
 
+# A name of a law or instrument as questions write it: capitalised words ending in a legal document's noun
+# ("the EU Data Act", "South Korea's AI Basic Act", "the Digital Services Act").
+_INSTRUMENT = re.compile(
+    r"\b((?:[A-Z][\w’'.-]*\s+){1,5}(?:Act|Directive|Regulation|Law|Bill|Code|Convention|Treaty|Charter))\b"
+)
+# Words that do not tell one instrument from another: "the AI Act" or "the EU Act" names no other law.
+_GENERIC_IN_NAMES = frozenset(
+    [
+        "ai",
+        "artificial",
+        "intelligence",
+        "eu",
+        "us",
+        "uk",
+        "european",
+        "federal",
+        "national",
+        "executive",
+        "the",
+    ]
+)
+
+
+def instruments(question: str) -> list[Specific]:
+    """Laws the question names by a name of their own ("the EU Data Act"): a passage that answers must mention
+    it ("AI" may be written out); generic names ("the AI Act", "the Act") are left to the documents' names."""
+    out: list[Specific] = []
+    for match in _INSTRUMENT.finditer(question):
+        words = match.group(1).split()
+        # The name starts after an owner ("South Korea's") or a capitalised question word ("Under", "Does").
+        start = max((i + 1 for i, w in enumerate(words[:-1]) if w.endswith(("'s", "’s"))), default=0)
+        words = [w for w in words[start:] if w.lower() not in _QUESTION_OPENERS]
+        while words and words[0].lower() in ("eu", "us", "uk", "the"):
+            words = words[1:]
+        if len(words) < 2 or all(w.lower() in _GENERIC_IN_NAMES for w in words[:-1]):
+            continue
+        parts = [r"(?:AI|Artificial\s+Intelligence)" if w.lower() == "ai" else re.escape(w) for w in words]
+        pattern = re.compile(r"\b" + r"\s+".join(parts) + r"\b", re.IGNORECASE)
+        out.append(Specific("instrument", " ".join(words), pattern))
+    return out
+
+
+_QUESTION_OPENERS = frozenset(
+    ["under", "does", "do", "did", "is", "are", "was", "what", "which", "how", "when", "in"]
+)
+
+
 def years(text: str) -> set[str]:
     """Four-digit years (1900-2099) mentioned in the text."""
     return set(_YEAR.findall(text))
@@ -277,6 +324,32 @@ _NUMBER_WORDS = (
     "hundred|thousand|million|billion|trillion|half|double|twice|dozen"
 )
 _STATES_NUMBER = re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b|[一二三四五六七八九十百千万亿%％]", re.IGNORECASE)
+
+
+_ASKS_MONEY = re.compile(
+    r"\b(?:budget|budgets|funding|funds?|fines?|prize money|money|cost|costs|spend|spending|invest|investment|"
+    r"investments|grants?|subsid(?:y|ies)|in (?:dollars|euros?|yuan|renminbi|pounds|yen)|how many (?:dollars|"
+    r"euros|yuan|pounds|yen))\b|预算|资金|投资|罚款",
+    re.IGNORECASE,
+)
+_CURRENCY = (
+    r"(?:[$€£¥]|US\$|\b(?:EUR|USD|GBP|CNY|RMB|JPY|CAD)\b|\b(?:euros?|dollars?|pounds?|sterling|yuan|renminbi|"
+    r"yen)\b|元)"
+)
+_STATES_MONEY = re.compile(
+    rf"{_CURRENCY}\s?\d|\d[\d,.]*\s*(?:(?:{_NUMBER_WORDS}|bn|m)\s+|[万亿]+)?{_CURRENCY}",
+    re.IGNORECASE,
+)
+
+
+def asks_money(question: str) -> bool:
+    """Whether the question asks for an amount of money (a budget, a fine, funding, a prize)."""
+    return bool(_ASKS_MONEY.search(question)) and bool(_ASKS_NUMBER.search(question))
+
+
+def states_money(sentence: str) -> bool:
+    """Whether the sentence states an amount of money ("EUR 35 000 000", "€109 billion", "2 billion euros")."""
+    return bool(_STATES_MONEY.search(sentence))
 
 
 def asked_kind(question: str) -> str | None:
@@ -368,6 +441,7 @@ class Specifics:
 
     items: tuple[Specific, ...]
     names: tuple[str, ...]
+    money: bool = False  # the question asks for an amount of money
 
     def absent_from(self, passages: Iterable[Passage]) -> list[Specific]:
         """The specifics that none of the passages (text, title, heading, issuer) mentions."""
@@ -378,13 +452,27 @@ class Specifics:
         """Proper names the whole index never uses (a state, a law or a summit no document mentions)."""
         return [name for name in self.names if not known_term(name)]
 
+    def unstated(self, sentences: Iterable[str]) -> list[Specific]:
+        """What the question asks for that none of the best sentences states: an amount of money asked for
+        ("What annual budget ...?", "How much prize money ...?") and only spoken of ("funding will be
+        provided") is not an answer, however well the sentences match."""
+        if self.money and not any(states_money(s) for s in sentences):
+            return [Specific("amount", "an amount of money", _STATES_MONEY)]
+        return []
+
 
 def specifics(question: str) -> Specifics:
     """The provisions, identifiers, places and years a question asks about, and its other proper names."""
-    items = [*provisions(question), *identifiers(question), *places(question), *asked_years(question)]
+    items = [
+        *provisions(question),
+        *identifiers(question),
+        *places(question),
+        *asked_years(question),
+        *instruments(question),
+    ]
     covered = " ".join(s.text for s in items).lower()
     names = [n for n in proper_names(question) if n.lower() not in covered]
-    return Specifics(tuple(items), tuple(names))
+    return Specifics(tuple(items), tuple(names), asks_money(question))
 
 
 def _searchable(passage: Passage) -> str:
@@ -398,6 +486,9 @@ def _searchable(passage: Passage) -> str:
 
 
 def describe(missing: list[Specific], unknown: list[str]) -> str:
-    """'no passage mentions Article 118 or Colorado' for an abstention reason."""
-    named = [s.text for s in missing] + unknown
-    return "no passage mentions " + " or ".join(dict.fromkeys(named))
+    """'no passage mentions Article 118 or Colorado' for an abstention reason (and 'no passage states an amount
+    of money' when that is what is missing)."""
+    named = [s.text for s in missing if s.kind != "amount"] + unknown
+    reasons = ["no passage mentions " + " or ".join(dict.fromkeys(named))] if named else []
+    reasons += [f"no passage states {s.text}" for s in missing if s.kind == "amount"]
+    return "; ".join(reasons)

@@ -48,7 +48,7 @@ def test_places_and_years_must_occur_too():
     )
     assert missing("How much will Germany invest in AI research?", german) == []  # "German" in the title
     assert missing("How much will Brazil invest in AI research?", german) == ["Brazil"]
-    assert missing("What does South Korea's AI Basic Act require?", german) == ["South Korea"]
+    assert missing("What does South Korea's AI Basic Act require?", german) == ["South Korea", "AI Basic Act"]
     assert missing("What applies from 2026?", ACT) == []
     assert missing("What applies from 2040?", ACT) == ["2040"]
     chinese = passage("到2027年，新一代智能终端、智能体等应用普及率超70%。")
@@ -89,3 +89,58 @@ def test_sentences_that_state_the_kind_asked_for():
     assert states_kind("Three bodies share the task.", "number")
     assert not states_kind("Fines shall be effective and dissuasive.", "number")
     assert states_kind("Anything at all.", None)
+
+
+def test_a_law_named_by_a_name_of_its_own_must_occur_in_the_passages():
+    assert missing("Under the EU Data Act, what is the notice period?", ACT) == ["Data Act"]
+    assert missing("When does South Korea's AI Basic Act take effect?", ACT) == [
+        "South Korea",
+        "AI Basic Act",
+    ]
+    data_act = passage("See Regulation (EU) 2023/2854 (Data Act) on fair access to data.")
+    assert missing("Under the EU Data Act, what is the notice period?", data_act) == []
+    # "AI" written out in the passage's title still names the law.
+    assert missing("Does the Artificial Intelligence Act apply from 2 August 2026?", ACT) == []
+    assert (
+        missing(
+            "What does the Coastal AI Act require?", passage("The Coastal Artificial Intelligence Act ...")
+        )
+        == []
+    )
+    # Generic names are left to the documents' own names: these pin nothing down.
+    for question in (
+        "Under the AI Act, when?",
+        "Does the EU AI Act cover X?",
+        "What did the Regulation say?",
+    ):
+        assert specifics(question).items == ()
+
+
+@pytest.mark.parametrize(
+    ("question", "money"),
+    [
+        ("What annual budget does the EU AI Act give the AI Office?", True),
+        ("How much prize money is available for winners of the Challenge?", True),
+        ("What size in yuan is the core industry expected to reach by 2027?", True),
+        ("What is the maximum fine for a banned practice?", True),
+        ("How many principles does the framework set out?", False),
+        ("Which body funds the programme?", False),  # asks who, not how much
+    ],
+)
+def test_questions_asking_for_an_amount_of_money(question, money):
+    assert specifics(question).money is money
+
+
+def test_an_amount_of_money_asked_for_must_be_stated_by_the_best_sentences():
+    asked = specifics("What annual budget does the EU AI Act give the AI Office?")
+    spoken_of = ["The AI Office shall be adequately funded.", "Member States shall allocate resources."]
+    assert [s.text for s in asked.unstated(spoken_of)] == ["an amount of money"]
+    for stated in (
+        "The budget is EUR 46 million per year.",
+        "€109 billion",
+        "2 billion euros",
+        "2 500 亿元",
+        "$5m",
+    ):
+        assert asked.unstated([stated]) == [], stated
+    assert specifics("How many principles are there?").unstated(spoken_of) == []
