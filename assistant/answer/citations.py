@@ -21,7 +21,7 @@ import numpy as np
 
 from ..errors import BackendError
 from ..index.embedder import Embedder
-from ..language.sentences import paragraph_spans, sentence_spans
+from ..language.sentences import paragraph_spans, sentence_spans, without_enumerator
 from ..language.terms import numbers, terms, words
 from ..models import Citation, Passage
 from .evidence import SENTENCE_CACHE_SIZE, is_substantive, passage_sentences, sentence_terms
@@ -315,14 +315,16 @@ class CitationVerifier:
 def _verbatim(
     claim: str, sentences: list[tuple[int, int, str]], passage: Passage | None = None
 ) -> int | None:
-    """The index of the first sentence the claim quotes exactly (whitespace aside), if any; an instruction
-    planted in a document is never one. With `passage`, a quote introduced by an attribution that names the
+    """The index of the first sentence the claim quotes exactly (whitespace and an opening list number aside),
+    if any; an instruction planted in a document is never one. With `passage`, a quote introduced by an attribution that names the
     passage's document and states no figure ("The Interim Measures, 第七条, says, in Chinese: ...") counts too."""
     forms = [" ".join(claim.split())]
     if passage is not None:
         forms.extend(quote for lead, quote in attributions(forms[0]) if names_passage(lead, passage))
     for i, (_, _, text) in enumerate(sentences):
-        if not looks_like_instruction(text) and " ".join(text.split()) in forms:
+        if looks_like_instruction(text):
+            continue
+        if " ".join(text.split()) in forms or without_enumerator(text) in forms:
             return i
     return None
 

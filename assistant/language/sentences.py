@@ -17,6 +17,17 @@ _LIST_ITEM_LINE = re.compile(
     r"\n(?=[ \t]*(?:[-*•·▪]\s|\(?[0-9]{1,3}[.)]\s|\([a-z]{1,4}\)\s|[a-z][.)]\s|\|))"  # list items, table rows
 )
 LIST_ITEM = re.compile(r"^\s*(?:[-*•·▪]\s|\(?[0-9]{1,3}[.)]\s|\([a-z]{1,4}\)|[a-z][.)]\s|[ivx]{1,5}[.)]\s)")
+_LEADING_ENUMERATOR = re.compile(
+    r"^(?:\(?\d{1,3}[.)]|\([a-z]{1,4}\)|[a-z][.)]|[ivx]{1,5}[.)]|[-*•·▪])\s+(?=\S)"
+)
+
+
+def without_enumerator(sentence: str) -> str:
+    """The sentence, whitespace collapsed, without the list number or bullet that opens it ("1. The
+    Commission may ..." -> "The Commission may ..."): quoted alone, the number would read as a claim."""
+    return _LEADING_ENUMERATOR.sub("", " ".join(sentence.split()))
+
+
 _LINE_AFTER_COLON = re.compile(r"(?<=[:;：；])[ \t]*\n")
 _ENUMERATOR = re.compile(
     r"^\s*(?:\(?[0-9]{1,3}[.)]?|\(?[a-zA-Z]{1,2}[.)]|\([ivxlc]{1,6}\)|[ivxlc]{1,6}[.)]|[-*•·▪])\s*$"

@@ -225,3 +225,12 @@ def test_an_attribution_whose_section_holds_a_colon_and_a_number_still_introduce
     # read at the first colon, the 'quote' would carry the section's 42, which the passage never states
     assert [c.quote for c in result.citations] == [text]
     assert not result.unsupported and result.text.endswith("[1]")
+
+
+def test_a_quote_without_its_list_number_is_still_verbatim():
+    from assistant.answer.citations import _verbatim
+
+    sentences = [(0, 40, "1. The Board is hereby established."), (41, 80, "(b) The Chair shall convene it.")]
+    assert _verbatim("The Board is hereby established.", sentences) == 0
+    assert _verbatim("The Chair shall convene it.", sentences) == 1
+    assert _verbatim("The Chair shall dissolve it.", sentences) is None

@@ -9,17 +9,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ...language.chinese import language_of
+from ...language.sentences import without_enumerator
 from ...models import HEADING_SEPARATOR, Passage
 from ..evidence import SentenceEvidence
 from .base import GenerationRequest
 
 if TYPE_CHECKING:
     from ...config import ExtractiveSettings, Settings
-
-
-_LEADING_ENUMERATOR = re.compile(
-    r"^(?:\(?\d{1,3}[.)]|\([a-z]{1,4}\)|[a-z][.)]|[ivx]{1,5}[.)]|[-*•·▪])\s+(?=\S)"
-)
 
 
 def select_sentences(
@@ -118,7 +114,7 @@ class ExtractiveBackend:
         asked = language_of(request.question)
         for i, sentence in enumerate(chosen):
             # A list number opening the sentence ("1. The Commission may ...") would read as a claim of its own.
-            text = _LEADING_ENUMERATOR.sub("", " ".join(sentence.text.split()))
+            text = without_enumerator(sentence.text)
             if language_of(text) != asked:
                 text = f"{quoted_from(request.passages[sentence.passage], asked)} {text}"
             yield ("" if i == 0 else " ") + f"{text} [{sentence.passage + 1}]"
