@@ -316,8 +316,9 @@ def _verbatim(
     claim: str, sentences: list[tuple[int, int, str]], passage: Passage | None = None
 ) -> int | None:
     """The index of the first sentence the claim quotes exactly (whitespace and an opening list number aside),
-    if any; an instruction planted in a document is never one. With `passage`, a quote introduced by an attribution that names the
-    passage's document and states no figure ("The Interim Measures, 第七条, says, in Chinese: ...") counts too."""
+    if any; an instruction planted in a document is never one. With `passage`, a quote introduced by an
+    attribution that names the passage's document and states no figure ("The Interim Measures, 第七条, says,
+    in Chinese: ...") counts too."""
     forms = [" ".join(claim.split())]
     if passage is not None:
         forms.extend(quote for lead, quote in attributions(forms[0]) if names_passage(lead, passage))

@@ -269,6 +269,11 @@ _GENERIC_IN_NAMES = frozenset(
 )
 
 
+_QUESTION_OPENERS = frozenset(
+    ["under", "does", "do", "did", "is", "are", "was", "what", "which", "how", "when", "in"]
+)
+
+
 def instruments(question: str) -> list[Specific]:
     """Laws the question names by a name of their own ("the EU Data Act"): a passage that answers must mention
     it ("AI" may be written out); generic names ("the AI Act", "the Act") are left to the documents' names."""
@@ -286,11 +291,6 @@ def instruments(question: str) -> list[Specific]:
         pattern = re.compile(r"\b" + r"\s+".join(parts) + r"\b", re.IGNORECASE)
         out.append(Specific("instrument", " ".join(words), pattern))
     return out
-
-
-_QUESTION_OPENERS = frozenset(
-    ["under", "does", "do", "did", "is", "are", "was", "what", "which", "how", "when", "in"]
-)
 
 
 def years(text: str) -> set[str]:
