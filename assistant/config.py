@@ -307,8 +307,9 @@ class AnswerSettings(Section):
     require_specifics: bool = Field(
         True,
         description="Abstain when the question names a provision (Article 118), a document number (Executive "
-        "Order 14117), a place, a year or a proper name that none of the retrieved passages mentions (names: "
-        "that no indexed passage uses), whatever the evidence score.",
+        "Order 14117), a place, a year, a law by a name of its own (the EU Data Act) or a proper name that none "
+        "of the retrieved passages mentions (names: that no indexed passage uses), or asks for an amount of "
+        "money that neither answer sentence states, whatever the evidence score.",
     )
     abstention_message: str = Field(
         "The indexed documents do not answer this question.",
