@@ -29,6 +29,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any, Protocol
 
 from ..ingest.cleaning import is_noise_sentence
@@ -101,12 +102,7 @@ class DistinctQuestions:
 
     def take(self, n: int) -> list[str]:
         """Up to `n` more questions (fewer only when the corpus has no more)."""
-        out: list[str] = []
-        for question in self:
-            out.append(question)
-            if len(out) >= n:
-                break
-        return out
+        return list(islice(self, n))
 
     def stats(self, asked: Iterable[str] | None = None) -> dict[str, Any]:
         """How many questions were generated, and from how many of the corpus's chunks and documents the

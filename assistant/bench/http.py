@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -407,7 +408,7 @@ def distinct_phase(
             before = server.rss_mb()
             for concurrency in config.concurrency:
                 # Taken before the clock starts: generating a question costs about a millisecond.
-                batch = _take(questions, config.http_requests)
+                batch = list(islice(questions, config.http_requests))
                 level_before = server.rss_mb()
                 server_cpu, client_cpu = server.cpu_seconds(), _own_cpu_seconds()
                 result = run_load(
@@ -461,7 +462,7 @@ def soak_phase(
         _warm_up(server, questions, asked)
         # Questions generated ahead for twice the best distinct rate seen (`rate`, requests/s); past them,
         # more are generated as the load goes (about a millisecond of load-generator CPU each).
-        ahead = _take(questions, int(seconds * 2 * rate) + 100)
+        ahead = list(islice(questions, int(seconds * 2 * rate) + 100))
         pool = _chain(ahead, questions)
         server_cpu, client_cpu = server.cpu_seconds(), _own_cpu_seconds()
         result = run_load(
@@ -551,15 +552,6 @@ def soak_figures(result: LoadResult, planned_seconds: float) -> dict[str, Any]:
         },
         "windows": windows,
     }
-
-
-def _take(questions: Iterator[str], n: int) -> list[str]:
-    out: list[str] = []
-    for question in questions:
-        out.append(question)
-        if len(out) >= n:
-            break
-    return out
 
 
 def _chain(first: Iterable[str], then: Iterator[str]) -> Iterator[str]:
