@@ -266,7 +266,7 @@ class Assistant:
             # "Article 118", "Executive Order 14117", "Brazil", "2040": passages on the topic that never
             # mention what the question pins down cannot answer it, however well they match otherwise.
             asked = specifics(standalone)
-            missing = asked.absent_from(passages) + asked.unstated(
+            missing = asked.absent_from(passages, retrieval.named_documents) + asked.unstated(
                 s.text for s in evidence.sentences[: self.settings.answer.extractive.max_sentences]
             )
             unknown = asked.unknown_names(self.index.knows)

@@ -443,10 +443,19 @@ class Specifics:
     names: tuple[str, ...]
     money: bool = False  # the question asks for an amount of money
 
-    def absent_from(self, passages: Iterable[Passage]) -> list[Specific]:
-        """The specifics that none of the passages (text, title, heading, issuer) mentions."""
+    def absent_from(self, passages: Iterable[Passage], named: Iterable[str] = ()) -> list[Specific]:
+        """The specifics that none of the passages (text, title, heading, issuer) mentions. A provision of a
+        document the question names ("Section 9 of Executive Order 14179") must be in that document's
+        passages: another order's "section 9(d) of this order" is not it."""
+        passages = list(passages)
         texts = [_searchable(p) for p in passages]
-        return [s for s in self.items if not any(s.found_in(t) for t in texts)]
+        wanted = set(named)
+        own = [t for p, t in zip(passages, texts, strict=True) if p.doc_id in wanted]
+        return [
+            s
+            for s in self.items
+            if not any(s.found_in(t) for t in (own if own and s.kind == "provision" else texts))
+        ]
 
     def unknown_names(self, known_term: Callable[[str], bool]) -> list[str]:
         """Proper names the whole index never uses (a state, a law or a summit no document mentions)."""

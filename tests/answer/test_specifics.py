@@ -35,6 +35,36 @@ def test_a_named_provision_must_occur_in_the_passages():
     assert missing("What does Section 4 of the order direct?", ORDER) == []  # "Sec. 4." is Section 4
 
 
+def test_a_provision_of_a_named_document_must_occur_in_that_documents_passages():
+    short_order = passage(
+        "Sec. 2. Policy. It is the policy of the United States to sustain AI dominance.",
+        title="Executive Order 14179: Removing Barriers to American Leadership in AI",
+        doc_id="eo14179",
+    )
+    other_order = passage(
+        "(b) This order applies to agencies whose use cases fall within the scope defined in section 9 of "
+        "this order.",
+        title="Executive Order 13960: Promoting the Use of Trustworthy AI",
+        doc_id="eo13960",
+    )
+    asked = specifics("What reporting duty does Section 9 of Executive Order 14179 set out?")
+    # Unbound, the other order's "section 9" would do; bound to the named order, it is missing.
+    assert [s.text for s in asked.absent_from([short_order, other_order])] == []
+    assert [s.text for s in asked.absent_from([short_order, other_order], named=["eo14179"])] == [
+        "Section 9"
+    ]
+    assert [s.text for s in asked.absent_from([short_order, other_order], named=["eo13960"])] == []
+    # With no passage of the named document retrieved, every passage is looked at for the provision (the
+    # order's own number is what is missing then).
+    assert [s.text for s in asked.absent_from([other_order], named=["eo14179"])] == [
+        "Executive Order 14179"
+    ]
+    # Only provisions are bound: the order's number is in its own passage's title either way.
+    assert "Executive Order 14179" not in [
+        s.text for s in asked.absent_from([short_order, other_order], named=["eo14179"])
+    ]
+
+
 def test_a_document_number_must_occur_in_the_passages_or_their_titles():
     assert missing("What does Executive Order 14117 restrict?", ORDER) == ["Executive Order 14117"]
     assert missing("What does EO 14110 require within 90 days?", ORDER) == []  # in the title
