@@ -50,15 +50,11 @@ def test_a_provision_of_a_named_document_must_occur_in_that_documents_passages()
     asked = specifics("What reporting duty does Section 9 of Executive Order 14179 set out?")
     # Unbound, the other order's "section 9" would do; bound to the named order, it is missing.
     assert [s.text for s in asked.absent_from([short_order, other_order])] == []
-    assert [s.text for s in asked.absent_from([short_order, other_order], named=["eo14179"])] == [
-        "Section 9"
-    ]
+    assert [s.text for s in asked.absent_from([short_order, other_order], named=["eo14179"])] == ["Section 9"]
     assert [s.text for s in asked.absent_from([short_order, other_order], named=["eo13960"])] == []
     # With no passage of the named document retrieved, every passage is looked at for the provision (the
     # order's own number is what is missing then).
-    assert [s.text for s in asked.absent_from([other_order], named=["eo14179"])] == [
-        "Executive Order 14179"
-    ]
+    assert [s.text for s in asked.absent_from([other_order], named=["eo14179"])] == ["Executive Order 14179"]
     # Only provisions are bound: the order's number is in its own passage's title either way.
     assert "Executive Order 14179" not in [
         s.text for s in asked.absent_from([short_order, other_order], named=["eo14179"])
