@@ -111,15 +111,17 @@ def load_sentence_groups(path: Path, negatives: int, holdout_every: int) -> tupl
         retriever = bm25s.BM25()
         retriever.index(terms_batch([s[3] for s in sentences]), show_progress=False)
         is_held = holdout_every and number % holdout_every == holdout_every - 1
+        by_paragraph: dict[int, list[int]] = {}
+        for i, (p_index, *_) in enumerate(sentences):
+            by_paragraph.setdefault(p_index, []).append(i)
         for p_index, paragraph in enumerate(policy["paragraphs"]):
+            own = by_paragraph.get(p_index, [])
             for qa in paragraph["qas"]:
                 at = qa["answers"][0]["answer_start"]
-                gold = next(
-                    (i for i, s in enumerate(sentences) if s[0] == p_index and s[1] <= at < s[2]), None
-                )
+                gold = next((i for i in own if sentences[i][1] <= at < sentences[i][2]), None)
                 if gold is None:
                     continue
-                same = [i for i, s in enumerate(sentences) if s[0] == p_index and i != gold]
+                same = [i for i in own if i != gold]
                 query = terms_batch([qa["question"]])[0] or ["policy"]
                 k = min(len(sentences), negatives * 3 + 1)
                 ids, _ = retriever.retrieve([query], k=k, show_progress=False)
@@ -278,7 +280,7 @@ def main() -> None:
         "--unit",
         choices=("paragraph", "sentence"),
         default="paragraph",
-        help="Rank a policy's paragraphs, or the sentences that state an answer (answer.evidence.rerank).",
+        help="Rank a policy's paragraphs, or the sentences of a policy that state an answer.",
     )
     parser.add_argument("--negatives", type=int, default=3)
     parser.add_argument("--holdout", type=int, default=5, help="Hold out every Nth policy (0: none).")
