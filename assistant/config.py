@@ -239,6 +239,12 @@ class ExtractiveSettings(Section):
         description="A question naming several documents gets each one's best sentence when it scores at "
         "least this share of the abstention threshold.",
     )
+    direct_answers: bool = Field(
+        True,
+        description="Answer a question asking for one date, period, count, amount or share with the words of the "
+        "best sentence that state it ('From 2 February 2025 [1]'; the sentence is the citation's quote), when "
+        "the sentence states exactly one.",
+    )
 
 
 class EvidenceSettings(Section):

@@ -254,7 +254,7 @@ class CitationVerifier:
                             checked[index], claim_vectors[index], candidates[n], n, vector_of
                         )
                     )
-                    if not _figures(checked[index]) <= stated[n]:
+                    if verbatim is None and not _figures(checked[index]) <= stated[n]:
                         support = 0.0  # a figure or date the passage never states is not supported by it
                     links.append(_Link(index, n, i, support))
         return links
@@ -327,7 +327,22 @@ def _verbatim(
             continue
         if " ".join(text.split()) in forms or without_enumerator(text) in forms:
             return i
+    # Words quoted out of one sentence ("From 2 February 2025", the extractive answer's direct answer).
+    for i, (_, _, text) in enumerate(sentences):
+        if not looks_like_instruction(text) and quotes_part(forms[0], text):
+            return i
     return None
+
+
+def quotes_part(claim: str, text: str) -> bool:
+    """Whether the claim is words of `text` word for word (whole words; case and spacing aside), at least two
+    of them or one figure: "From 2 February 2025" of "... should already apply from 2 February 2025."."""
+    claim = " ".join(claim.split()).rstrip(".")
+    if len(claim.split()) < 2 and not _figures(claim):
+        return False
+    # Whole words, and whole figures: "35" is not quoted out of "35 000 000".
+    pattern = rf"(?<!\w)(?<!\d[ ,]){re.escape(claim)}(?!\w)(?![ ,]\d{{3}}(?!\d))"
+    return re.search(pattern, " ".join(text.split()), re.IGNORECASE) is not None
 
 
 _COLON = re.compile(r"[:：]\s*")

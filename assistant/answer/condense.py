@@ -301,6 +301,12 @@ class _Standalone:
         return self.core
 
 
+def asked_part(standalone: str) -> str:
+    """The question itself, without the earlier question that a follow-up condensed by rules carries
+    ("Starting when? (following up on: What does the plan recommend ...?)" -> "Starting when?")."""
+    return standalone.split(_FOLLOWING_UP, 1)[0]
+
+
 def condense_by_rules(question: str, history: list[ChatMessage] | None) -> str:
     """The standalone form of `question`, built from earlier turns (each user turn condensed in turn)."""
     history = history or []

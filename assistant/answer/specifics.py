@@ -310,20 +310,20 @@ _ASKS_NUMBER = re.compile(
     r"penalty|size|count)s?\b|\b(?:maximum|minimum|at most|at least|per cent|percent)\b",
     re.IGNORECASE,
 )
-_MONTHS = (
+MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december|"
     "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 )
 _STATES_DATE = re.compile(
-    rf"(?<![A-Za-z0-9.,])(?:19|20)\d{{2}}(?![A-Za-z0-9%]|[.,]\d)|\b(?:{_MONTHS})\b|\b\d+\s*(?:days?|weeks?|months?|"
+    rf"(?<![A-Za-z0-9.,])(?:19|20)\d{{2}}(?![A-Za-z0-9%]|[.,]\d)|\b(?:{MONTHS})\b|\b\d+\s*(?:days?|weeks?|months?|"
     r"years?)\b|\b(?:within|no later than|not later than|by the end of|annually|quarterly|every)\b|[年月日]",
     re.IGNORECASE,
 )
-_NUMBER_WORDS = (
+NUMBER_WORDS = (
     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
     "hundred|thousand|million|billion|trillion|half|double|twice|dozen"
 )
-_STATES_NUMBER = re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b|[一二三四五六七八九十百千万亿%％]", re.IGNORECASE)
+_STATES_NUMBER = re.compile(rf"\d|\b(?:{NUMBER_WORDS})\b|[一二三四五六七八九十百千万亿%％]", re.IGNORECASE)
 
 
 _ASKS_MONEY = re.compile(
@@ -332,12 +332,12 @@ _ASKS_MONEY = re.compile(
     r"euros|yuan|pounds|yen))\b|预算|资金|投资|罚款",
     re.IGNORECASE,
 )
-_CURRENCY = (
+CURRENCY = (
     r"(?:[$€£¥]|US\$|\b(?:EUR|USD|GBP|CNY|RMB|JPY|CAD)\b|\b(?:euros?|dollars?|pounds?|sterling|yuan|renminbi|"
     r"yen)\b|元)"
 )
 _STATES_MONEY = re.compile(
-    rf"{_CURRENCY}\s?\d|\d[\d,.]*\s*(?:(?:{_NUMBER_WORDS}|bn|m)\s+|[万亿]+)?{_CURRENCY}",
+    rf"{CURRENCY}\s?\d|\d[\d,.]*\s*(?:(?:{NUMBER_WORDS}|bn|m)\s+|[万亿]+)?{CURRENCY}",
     re.IGNORECASE,
 )
 

@@ -11,7 +11,7 @@ import re
 from typing import TYPE_CHECKING, Protocol
 
 from ..answer.backends.base import AnswerBackend, GenerationRequest
-from ..answer.citations import attributions
+from ..answer.citations import attributions, quotes_part
 from ..answer.evidence import Evidence, with_list_items
 from ..errors import BackendError, ConfigError
 from ..language.sentences import sentence_spans
@@ -42,8 +42,9 @@ def evidence_units(text: str) -> list[str]:
 
 
 class OverlapJudge:
-    """Supported when the claim's numbers all occur in the evidence and 0.5·term recall + 0.5·cosine of
-    the best evidence sentence reaches `threshold`."""
+    """Supported when the claim is the evidence's own words (whole words, a direct answer quoted out of a
+    sentence), or when its numbers all occur in the evidence and 0.5·term recall + 0.5·cosine of the best
+    evidence sentence reaches `threshold`."""
 
     name = "overlap"
 
@@ -64,6 +65,8 @@ class OverlapJudge:
         units = [unit for text in evidence for unit in evidence_units(text)]
         if not units or not claim.strip():
             return 0.0
+        if any(quotes_part(claim, text) for text in evidence):
+            return 1.0  # the evidence's own words ("In June 2018": a direct answer quoted out of a sentence)
         stated = numbers(claim)
         if stated and not stated <= set().union(*(numbers(text) for text in evidence)):
             return 0.0

@@ -234,3 +234,22 @@ def test_a_quote_without_its_list_number_is_still_verbatim():
     assert _verbatim("The Board is hereby established.", sentences) == 0
     assert _verbatim("The Chair shall convene it.", sentences) == 1
     assert _verbatim("The Chair shall dissolve it.", sentences) is None
+
+
+def test_words_quoted_out_of_a_sentence_cite_that_sentence(verifier):
+    # A direct answer ("From 2 February 2025") is the words of one sentence: that sentence is its quote, even
+    # when a footnote number glued to a figure ("2024.28") hides the figure from the figure check.
+    text = (
+        "The AI Act entered into force on 1 August 2024. Prohibitions apply from 2 February 2025. "
+        "Regulators must publish an update by 30 April 2024.28 Further guidance follows."
+    )
+    passages = [passage(1, text)]
+    result = verifier.verify("From 2 February 2025 [1]", passages)
+    assert [c.quote for c in result.citations] == ["Prohibitions apply from 2 February 2025."]
+    assert result.citations[0].score == 1.0
+    result = verifier.verify("By 30 April 2024 [1]", passages)
+    assert len(result.citations) == 1
+    assert result.citations[0].quote.startswith("Regulators must publish an update by 30 April 2024.28")
+    # A date the passage does not state is not quoted, and is not supported.
+    result = verifier.verify("From 3 February 2025 [1]", passages)
+    assert not result.citations

@@ -11,6 +11,8 @@ import numpy as np
 from ...language.chinese import language_of
 from ...language.sentences import without_enumerator
 from ...models import HEADING_SEPARATOR, Passage
+from ..condense import asked_part
+from ..direct import direct_answer
 from ..evidence import SentenceEvidence
 from .base import GenerationRequest
 
@@ -88,13 +90,15 @@ def quoted_from(passage: Passage, asked: str) -> str:
 
 
 class ExtractiveBackend:
-    """Composes the answer from the passages' own sentences, each followed by its passage marker."""
+    """Composes the answer from the passages' own sentences, each followed by its passage marker; a question
+    asking for one date or figure is answered with the best sentence's words that state it."""
 
     name = "extractive"
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings.answer.extractive
         self.floor = settings.answer.abstain_threshold
+        self.stemmer = settings.retrieval.bm25.stemmer
 
     def generate(self, request: GenerationRequest) -> Iterator[str]:
         chosen = select_sentences(request.evidence.sentences, self.settings, self.floor)
@@ -106,15 +110,37 @@ class ExtractiveBackend:
                 request.named_documents,
                 self.floor * self.settings.coverage_floor,
             )
+        asked = language_of(request.question)
+        if self.settings.direct_answers and len(request.named_documents) <= 1:
+            direct = self._direct(request.question, chosen, asked)
+            if direct is not None:
+                yield direct
+                return
         # Sentences from the same passage read best in document order, after the passage's best sentence.
         first_seen: dict[int, int] = {}
         for rank, sentence in enumerate(chosen):
             first_seen.setdefault(sentence.passage, rank)
         chosen.sort(key=lambda s: (first_seen[s.passage], s.start))
-        asked = language_of(request.question)
         for i, sentence in enumerate(chosen):
             # A list number opening the sentence ("1. The Commission may ...") would read as a claim of its own.
             text = without_enumerator(sentence.text)
             if language_of(text) != asked:
                 text = f"{quoted_from(request.passages[sentence.passage], asked)} {text}"
             yield ("" if i == 0 else " ") + f"{text} [{sentence.passage + 1}]"
+
+    def _direct(self, question: str, chosen: list[SentenceEvidence], asked: str) -> str | None:
+        """The words of the best sentence that state the date or figure asked for ("From 2 February 2025 [1]",
+        the sentence being the citation's quote), unless another chosen sentence states a different one."""
+        if not chosen or language_of(chosen[0].text) != asked:
+            return None
+        question = asked_part(question)  # a follow-up's kind is its own ("Can that be extended?")
+        best = chosen[0]
+        direct = direct_answer(question, best.text, self.stemmer)
+        if direct is None:
+            return None
+        words = direct.text(best.text)
+        for other in chosen[1:]:
+            found = direct_answer(question, other.text, self.stemmer)
+            if found is not None and found.text(other.text).lower() != words.lower():
+                return None
+        return f"{words[:1].upper()}{words[1:]} [{best.passage + 1}]"

@@ -1,0 +1,213 @@
+"""The direct answer: the words of the answer's sentence that state the date, period, count, amount or share a
+question asks for ("from 2 February 2025", "within 180 days", "more than 500 contributors"), quoted verbatim.
+
+Found only when the sentence states exactly one fact of the asked kind (two dates, two counts: no direct answer,
+the whole sentence stays the answer), so that the words lifted out are the sentence's answer and not one of
+several figures it gives. The extractive answer then leads with them and cites the sentence they come from.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+
+from ..language.terms import STOPWORDS, terms
+from .specifics import CURRENCY, MONTHS, NUMBER_WORDS
+
+_YEAR = r"(?:19|20)\d{2}"
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+_MONTH = rf"(?:{MONTHS})\.?"
+_PERIOD_UNIT = r"(?:calendar |working |business )?(?:days?|weeks?|months?|years?)"
+_COUNT = rf"(?:\d+|{NUMBER_WORDS}|eighteen|sixty|ninety)"
+
+# Dates, most specific first: a day, a month, a part of a year, a year. A tier with one value answers.
+_DATE_TIERS = (
+    re.compile(
+        rf"\b(?:{_DAY}\s+{_MONTH},?\s+{_YEAR}|{_MONTH}\s+{_DAY},?\s+{_YEAR})(?![\w])|{_YEAR}年\d{{1,2}}月\d{{1,2}}日",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        rf"\b(?:(?:early|mid|late|the end of|end|spring|summer|autumn|fall|winter)[ -]{_YEAR}|{_MONTH}\s+{_YEAR}"
+        rf"|(?:Q[1-4]|H[12])\s+{_YEAR})(?![\w])|{_YEAR}年(?:\d{{1,2}}月|底|年底|前)",
+        re.IGNORECASE,
+    ),
+    re.compile(rf"(?<![\w.,/-]){_YEAR}(?![\w%/]|[.,]\d)|{_YEAR}年"),
+)
+_PERIOD = re.compile(rf"\b{_COUNT}\s*(?:\(\d+\)\s*)?{_PERIOD_UNIT}\b", re.IGNORECASE)
+# Words that belong to a date or period they come right before ("no later than 2028", "within 180 days").
+_TIME_LEAD = re.compile(
+    r"(?:\b(?:no later than|not later than|by the end of|as from|as of|starting (?:in|from|on)?|beginning|from|by"
+    r"|until|till|before|after|since|in|on|within|for|over|up to|at least|at most|every|prior to|earlier than|"
+    r"later than|as early as|ending|ended|between)\s+)$",
+    re.IGNORECASE,
+)
+
+_NUMBER = re.compile(
+    rf"(?<![\w.,^])(?:(?:\d{{1,3}}(?:[ ,.]\d{{3}})+|\d+)(?:[.,]\d+)?(?:\^\d+)?|(?:{NUMBER_WORDS}|eighteen|sixty"
+    rf"|ninety|hundreds|thousands|millions)(?:[ -](?:{NUMBER_WORDS}))*)(?![\w])",
+    re.IGNORECASE,
+)
+_MULTIPLIER = re.compile(r"^(?:\s*(?:thousand|million|billion|trillion|bn|m|k)\b)?", re.IGNORECASE)
+_AMOUNT = re.compile(
+    rf"(?:{CURRENCY}\s?(?:\d[\d ,.]*\d|\d)(?:\s*(?:thousand|million|billion|trillion|bn|m)\b)?"
+    rf"|(?:\d[\d ,.]*\d|\d)(?:\s*(?:thousand|million|billion|trillion|bn|m)\b)?\s*{CURRENCY})",
+    re.IGNORECASE,
+)
+_SHARE = re.compile(r"(?:\d+(?:[.,]\d+)?\s?(?:%|％|per ?cent\b|percent\b))", re.IGNORECASE)
+_QUANTITY_LEAD = re.compile(
+    r"(?:\b(?:more than|over|at least|at most|up to|around|about|nearly|almost|some|approximately|roughly|"
+    r"fewer than|less than|under|just over|a total of|an additional|additional|exceeding|exceed|exceeds|above|below)\s+)$",
+    re.IGNORECASE,
+)
+# A number that is a reference, not a quantity: "Article 5", "section 4.2", "point (a)", "Table 1".
+_REFERENCE_BEFORE = re.compile(
+    r"\b(?:article|articles|section|sections|chapter|chapters|point|points|annex|paragraph|paragraphs|order|no|"
+    r"table|figure|step|recommendation|priority|principle|pillar|objective|goal|part|title|regulation|"
+    r"directive|decision|law|act)\.?\s*$",
+    re.IGNORECASE,
+)
+
+_ASKS_WHEN = re.compile(
+    r"^\W*(?:and\s+)?(?:(?:since|until|by|from|starting|beginning|effective)\s+)?when\b|\b(?:what|which|by what|from what|on what|"
+    r"until what|in what)\s+(?:date|day|year|month|deadline)\b",
+    re.IGNORECASE,
+)
+_ASKS_PERIOD = re.compile(
+    r"\bhow long\b|\b(?:within|in|after|for) how many (?:days|weeks|months|years)\b|\bhow many (?:days|weeks|"
+    r"months|years)\b",
+    re.IGNORECASE,
+)
+_ASKS_COUNT = re.compile(r"\bhow many\s+((?:[\w'’-]+\s+){0,3}[\w'’-]+)", re.IGNORECASE)
+_ASKS_AMOUNT = re.compile(
+    r"\bhow much (?:money|funding|investment)\b|\bhow much\b.*\b(?:fund|funding|invest|investment|budget|"
+    r"money|spend|provide|allocate|commit|raise|cost|fine)|\bwhat (?:\w+ ){0,2}(?:budget|amount|fine|funding)\b",
+    re.IGNORECASE,
+)
+_ASKS_SHARE = re.compile(
+    r"\bwhat (?:\w+ ){0,2}(?:percentage|share|proportion|rate)\b|\bhow much of\b|\bwhat per ?cent\b",
+    re.IGNORECASE,
+)
+_TWO_ASKS = re.compile(
+    r"\b(?:when|how (?:many|much|long|often)|what (?:date|year|share|percentage|amount)|by what|where|who|which)\b",
+    re.IGNORECASE,
+)
+
+_PLURAL_NOUN = re.compile(
+    r"(?!(?:is|was|has|as|this|thus|its|his|us|yes|does|always|across|less)$)[a-z]{3,}s"
+)
+
+
+@dataclass(frozen=True)
+class DirectAnswer:
+    """The words `sentence[start:end]` that answer the question, and what kind of fact they state."""
+
+    start: int
+    end: int
+    kind: str
+
+    def text(self, sentence: str) -> str:
+        return " ".join(sentence[self.start : self.end].split())
+
+
+def asked_fact(question: str) -> str | None:
+    """The kind of fact a question asks for, when it asks for exactly one: 'date', 'period', 'count', 'amount'
+    or 'share' (None for any other question, or one that asks two things: "By how much, and by when")."""
+    if len(_TWO_ASKS.findall(question)) > 1:
+        return None
+    if _ASKS_PERIOD.search(question):
+        return "period"
+    if _ASKS_WHEN.search(question):
+        return "date"
+    if _ASKS_SHARE.search(question):
+        return "share"
+    if _ASKS_AMOUNT.search(question):
+        return "amount"
+    if _ASKS_COUNT.search(question):
+        return "count"
+    return None
+
+
+def direct_answer(question: str, sentence: str, stemmer: str | None = "english") -> DirectAnswer | None:
+    """The words of `sentence` that state the one date, period, count, amount or share `question` asks for."""
+    kind = asked_fact(question)
+    if kind is None:
+        return None
+    if kind == "date":
+        found = _one_date(question, sentence) or _one(_PERIOD, sentence)
+    elif kind == "period":
+        found = _one(_PERIOD, sentence) or _one_date(question, sentence)
+    elif kind == "share":
+        found = _one(_SHARE, sentence)
+    elif kind == "amount":
+        found = _one(_AMOUNT, sentence)
+    else:
+        found = _one_count(question, sentence, stemmer)
+    if found is None:
+        return None
+    start, end = found
+    lead = _TIME_LEAD if kind in ("date", "period") else _QUANTITY_LEAD
+    before = lead.search(sentence[:start])
+    if before is not None:
+        start = before.start()
+    return DirectAnswer(start, end, kind)
+
+
+def _one(pattern: re.Pattern[str], sentence: str) -> tuple[int, int] | None:
+    """The span of the only value `pattern` finds in the sentence (the same value twice counts once)."""
+    matches = list(pattern.finditer(sentence))
+    values = {" ".join(m.group(0).lower().split()) for m in matches}
+    if len(values) != 1:
+        return None
+    return matches[0].span()
+
+
+def _one_date(question: str, sentence: str) -> tuple[int, int] | None:
+    """The only date of the most specific kind the sentence states (a year the question names is no answer)."""
+    asked = set(re.findall(_YEAR, question))
+    for tier in _DATE_TIERS:
+        matches = [m for m in tier.finditer(sentence) if m.group(0).rstrip("年") not in asked]
+        if not matches:
+            continue
+        values = {" ".join(m.group(0).lower().split()) for m in matches}
+        return matches[0].span() if len(values) == 1 else None
+    return None
+
+
+def _one_count(question: str, sentence: str, stemmer: str | None) -> tuple[int, int] | None:
+    """The only number in the sentence that counts what the question counts ("how many principles" ->
+    "10 principles"), with the words up to the counted noun."""
+    asked = _ASKS_COUNT.search(question)
+    if asked is None:
+        return None
+    # The counted noun phrase ends before the verb: "how many EU Member States | signed".
+    counted = list(
+        itertools.takewhile(
+            lambda w: w.lower() not in STOPWORDS and not w.endswith("ed"), asked.group(1).split()
+        )
+    )
+    counted_terms = set(terms(" ".join(counted), stemmer))
+    if not counted_terms:
+        return None
+    spans: dict[str, tuple[int, int]] = {}
+    for match in _NUMBER.finditer(sentence):
+        if _REFERENCE_BEFORE.search(sentence[: match.start()]) or re.fullmatch(_YEAR, match.group(0)):
+            continue
+        end = match.end() + _MULTIPLIER.match(sentence[match.end() :]).end()  # type: ignore[union-attr]
+        # The counted noun within the next four words: "500 contributors", "12 new AI professorships", and a
+        # plural noun right after the last of the question's words ("four priority areas").
+        following = list(re.finditer(r"[\w'’-]+", sentence[end : end + 60]))[:5]
+        last = max(
+            (i for i, word in enumerate(following[:4]) if set(terms(word.group(0), stemmer)) & counted_terms),
+            default=None,
+        )
+        if last is None:
+            continue
+        if last + 1 < len(following) and _PLURAL_NOUN.fullmatch(following[last + 1].group(0)):
+            last += 1
+        spans.setdefault(
+            " ".join(match.group(0).lower().split()), (match.start(), end + following[last].end())
+        )
+    if len(spans) != 1:
+        return None
+    return next(iter(spans.values()))

@@ -1,0 +1,195 @@
+"""Direct answers: the words of the best sentence that state the one date, period, count, amount or share a
+question asks for, quoted verbatim; none when the sentence states two, or the question asks for something else."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer.citations import quotes_part
+from assistant.answer.condense import asked_part, condense_by_rules
+from assistant.answer.direct import asked_fact, direct_answer
+from assistant.models import ChatMessage
+
+
+def answer_of(question: str, sentence: str) -> str | None:
+    found = direct_answer(question, sentence)
+    return None if found is None else found.text(sentence)
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Under the AI Act, from what date do the prohibitions apply?", "date"),
+        ("When did the Commission set up the expert group?", "date"),
+        ("How long was the consultation open?", "period"),
+        ("Within how many days must the plan be submitted?", "period"),
+        ("How many principles does the Playbook set out?", "count"),
+        ("How much funding did the response announce for regulators?", "amount"),
+        ("What adoption rate for intelligent terminals does the plan set?", "share"),
+        ("Starting when?", "date"),
+        ("Who chairs the White House AI Council?", None),
+        ("What must a provider do when a serious incident occurs?", None),
+        ("Does the AI Act cover military AI?", None),
+        ("By how much, and by when, should compute capacity grow?", None),  # two things asked
+        ("How many principles and how many basic policies does Chapter 2 lay down?", None),
+    ],
+)
+def test_the_kind_of_fact_asked_for(question, kind):
+    assert asked_fact(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        (
+            "Under the AI Act, from what date do the prohibitions apply?",
+            "However, the prohibitions as well as the general provisions of this Regulation should already apply "
+            "from 2 February 2025.",
+            "from 2 February 2025",
+        ),
+        (
+            "By what date were the regulators' updates due?",
+            "We asked regulators to publish an update outlining their approach by 30 April 2024.28 We are ...",
+            "by 30 April 2024",  # a footnote number glued to the year is not part of the date
+        ),
+        (
+            "When did the Commission set up the expert group?",
+            "The AI HLEG is an independent expert group that was set up by the European Commission in June 2018.",
+            "in June 2018",
+        ),
+        (
+            "By what year does NIST plan a formal review of the framework?",
+            "A review with formal input from the AI community is expected to take place no later than 2028.",
+            "no later than 2028",
+        ),
+        (
+            "In what year of the 2021 plan is the programme launched?",
+            "The Commission will launch in 2022 the programme announced in 2021.",
+            "in 2022",  # a year the question names is not its answer
+        ),
+        (
+            "How long did the order give the advisers to submit an action plan?",
+            "(a) Within 180 days of this order, the Assistant to the President shall submit a plan.",
+            "Within 180 days",
+        ),
+        (
+            "How many contributors gave feedback in the open consultation?",
+            "The draft was subject to an open consultation which generated feedback from more than 500 "
+            "contributors.",
+            "more than 500 contributors",
+        ),
+        (
+            "How many national competence centres were created?",
+            "The plan created 8 national competence centres in 2018.",
+            "8 national competence centres",
+        ),
+        (
+            "Around how many priorities is the strategy built?",
+            "The strategy sets out four priority areas for the public service.",
+            "four priority areas",
+        ),
+        (
+            "How much funding did the response announce to build up regulators' capabilities?",
+            "We are announcing £10 million to jumpstart regulators' AI capabilities.",
+            "£10 million",
+        ),
+        (
+            "What adoption rate for intelligent terminals does the plan target?",
+            "By then, adoption of new intelligent terminals and agents should exceed 70%.",
+            "exceed 70%",
+        ),
+    ],
+)
+def test_the_words_that_state_the_asked_fact_are_quoted(question, sentence, expected):
+    assert answer_of(question, sentence) == expected
+    assert quotes_part(expected, sentence)  # verbatim: the sentence's own words
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence"),
+    [
+        # Two dates: which one answers is not for a pattern to decide.
+        (
+            "By what date did the order require the proposals to be announced?",
+            "By March 31, 2025, the Secretaries shall launch a solicitation, and by June 30, 2025, announce the "
+            "selected proposals.",
+        ),
+        # Two amounts.
+        (
+            "What is the budget of the programme?",
+            "The programme has a budget of EUR 1 billion, of which EUR 300 million for start-ups.",
+        ),
+        # A number that counts something else.
+        (
+            "How many written responses did the government receive?",
+            "Stakeholders were invited to submit evidence in response to 33 questions.",
+        ),
+        # A reference, not a quantity.
+        ("How many principles does the order set?", "Section 3 of the order lists the principles."),
+        # No date at all.
+        ("When does the Board meet?", "The Board shall meet regularly at the request of its Chair."),
+        # Not a question for a date or a figure.
+        (
+            "Who chairs the Board?",
+            "The Board shall be chaired by one of the representatives of the Member States.",
+        ),
+    ],
+)
+def test_no_direct_answer_when_the_sentence_does_not_state_exactly_one(question, sentence):
+    assert direct_answer(question, sentence) is None
+
+
+def test_a_follow_up_asks_for_its_own_kind_of_fact_not_the_earlier_questions():
+    standalone = condense_by_rules(
+        "Can that be extended?",
+        [
+            ChatMessage(role="user", content="How long does a controller have to act on an access request?"),
+            ChatMessage(role="assistant", content="Within one month of receipt of the request [1]"),
+        ],
+    )
+    assert "How long" in standalone  # the earlier question travels with it, for retrieval
+    assert asked_fact(standalone) == "period"
+    assert asked_fact(asked_part(standalone)) is None  # but a yes/no question gets no period for an answer
+
+
+def test_quoting_part_of_a_sentence_means_whole_words():
+    sentence = "The fine amounts to EUR 35 000 000 for prohibited practices."
+    assert quotes_part("EUR 35 000 000", sentence)
+    assert quotes_part("eur 35 000 000", sentence)  # case aside
+    assert not quotes_part("EUR 35 000", sentence.replace("35 000 000", "35 0000"))
+    assert not quotes_part("ne amounts", sentence)  # not whole words
+    assert not quotes_part("fine", sentence)  # one word, no figure: not a quotation
+    assert not quotes_part("35", sentence)  # a figure inside a larger one is not that figure
+    assert quotes_part("by 30 April 2024", "to publish an update by 30 April 2024.28 We are")
+
+
+def test_a_when_question_is_answered_with_the_date_and_cites_its_sentence(corpus_assistant):
+    answer = corpus_assistant.ask("From what date do the AI Act's prohibitions of AI practices apply?")
+    assert not answer.abstained
+    assert answer.text.endswith("[1]") and "2 February 2025" in answer.text
+    words = answer.text.removesuffix("[1]").strip()
+    assert len(words.split()) <= 4  # the date, not the sentence
+    quote = answer.citations[0].quote
+    assert quotes_part(words, quote) and len(quote) > len(words)  # the citation quotes the whole sentence
+    document = corpus_assistant.document(answer.citations[0].doc_id)
+    assert document.text[answer.citations[0].start : answer.citations[0].end] == quote
+
+
+def test_direct_answers_can_be_turned_off(make_assistant):
+    from tests.support import CORPUS
+
+    assistant = make_assistant(answer={"extractive": {"direct_answers": False}})
+    assistant.ingest([CORPUS / "eu-ai-act-timeline-penalties.md"])
+    answer = assistant.ask("From what date do the AI Act's prohibitions of AI practices apply?")
+    assert not answer.abstained
+    assert len(answer.text.split()) > 6  # whole sentences
+
+
+def test_the_overlap_judge_takes_the_evidences_own_words_as_supported(embedder):
+    from assistant.evaluation.judges import OverlapJudge
+
+    judge = OverlapJudge(embedder, "english")
+    evidence = ["The AI HLEG is an independent expert group that was set up by the European Commission in June 2018."]
+    assert judge.supports("In June 2018", evidence)
+    assert not judge.supports("In June 2019", evidence)
+    assert not judge.supports("In July 2018", evidence)
