@@ -241,7 +241,7 @@ class ExtractiveSettings(Section):
     )
     direct_answers: bool = Field(
         True,
-        description="Answer a question asking for one date, period, count, amount or share with the words of the "
+        description="Answer a question asking for one date, period, frequency, count, amount or share with the words of the "
         "best sentence that state it ('From 2 February 2025 [1]'; the sentence is the citation's quote), when "
         "the sentence states exactly one.",
     )

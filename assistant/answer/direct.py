@@ -1,4 +1,4 @@
-"""The direct answer: the words of the answer's sentence that state the date, period, count, amount or share a
+"""The direct answer: the words of the answer's sentence that state the date, period, frequency, count, amount or share a
 question asks for ("from 2 February 2025", "within 180 days", "more than 500 contributors"), quoted verbatim.
 
 Found only when the sentence states exactly one fact of the asked kind (two dates, two counts: no direct answer,
@@ -54,6 +54,11 @@ _AMOUNT = re.compile(
     rf"|(?:\d[\d ,.]*\d|\d)(?:\s*(?:thousand|million|billion|trillion|bn|m)\b)?\s*{CURRENCY})",
     re.IGNORECASE,
 )
+_FREQUENCY = re.compile(
+    rf"\b(?:annually|yearly|biannually|biennially|quarterly|monthly|weekly|daily|every (?:{_COUNT} )?(?:calendar )?"
+    rf"(?:years?|months?|weeks?|days?)|(?:once|twice|{_COUNT} times) (?:a|per|each|every) (?:year|month|week|day))\b",
+    re.IGNORECASE,
+)
 _SHARE = re.compile(r"(?:\d+(?:[.,]\d+)?\s?(?:%|％|per ?cent\b|percent\b))", re.IGNORECASE)
 _QUANTITY_LEAD = re.compile(
     r"(?:\b(?:more than|over|at least|at most|up to|around|about|nearly|almost|some|approximately|roughly|"
@@ -84,12 +89,16 @@ _ASKS_AMOUNT = re.compile(
     r"money|spend|provide|allocate|commit|raise|cost|fine)|\bwhat (?:\w+ ){0,2}(?:budget|amount|fine|funding)\b",
     re.IGNORECASE,
 )
+_ASKS_FREQUENCY = re.compile(
+    r"\bhow often\b|\bhow frequently\b|\bat what (?:frequency|interval)", re.IGNORECASE
+)
 _ASKS_SHARE = re.compile(
     r"\bwhat (?:\w+ ){0,2}(?:percentage|share|proportion|rate)\b|\bhow much of\b|\bwhat per ?cent\b",
     re.IGNORECASE,
 )
 _TWO_ASKS = re.compile(
-    r"\b(?:when|how (?:many|much|long|often)|what (?:date|year|share|percentage|amount)|by what|where|who|which)\b",
+    r"\b(?:when|how (?:many|much|long|often|frequently)|what (?:date|year|share|percentage|amount)|by what|where|who|"
+    r"which)\b",
     re.IGNORECASE,
 )
 
@@ -111,10 +120,13 @@ class DirectAnswer:
 
 
 def asked_fact(question: str) -> str | None:
-    """The kind of fact a question asks for, when it asks for exactly one: 'date', 'period', 'count', 'amount'
-    or 'share' (None for any other question, or one that asks two things: "By how much, and by when")."""
+    """The kind of fact a question asks for, when it asks for exactly one: 'date', 'period', 'frequency',
+    'count', 'amount' or 'share' (None for any other question, or one that asks two things: "By how much, and by
+    when")."""
     if len(_TWO_ASKS.findall(question)) > 1:
         return None
+    if _ASKS_FREQUENCY.search(question):
+        return "frequency"
     if _ASKS_PERIOD.search(question):
         return "period"
     if _ASKS_WHEN.search(question):
@@ -129,7 +141,7 @@ def asked_fact(question: str) -> str | None:
 
 
 def direct_answer(question: str, sentence: str, stemmer: str | None = "english") -> DirectAnswer | None:
-    """The words of `sentence` that state the one date, period, count, amount or share `question` asks for."""
+    """The words of `sentence` that state the one date, period, frequency, count, amount or share `question` asks for."""
     kind = asked_fact(question)
     if kind is None:
         return None
@@ -137,6 +149,8 @@ def direct_answer(question: str, sentence: str, stemmer: str | None = "english")
         found = _one_date(question, sentence) or _one(_PERIOD, sentence)
     elif kind == "period":
         found = _one(_PERIOD, sentence) or _one_date(question, sentence)
+    elif kind == "frequency":
+        found = _one(_FREQUENCY, sentence)
     elif kind == "share":
         found = _one(_SHARE, sentence)
     elif kind == "amount":
@@ -146,10 +160,13 @@ def direct_answer(question: str, sentence: str, stemmer: str | None = "english")
     if found is None:
         return None
     start, end = found
-    lead = _TIME_LEAD if kind in ("date", "period") else _QUANTITY_LEAD
+    lead = _TIME_LEAD if kind in ("date", "period", "frequency") else _QUANTITY_LEAD
     before = lead.search(sentence[:start])
     if before is not None:
         start = before.start()
+    words = sentence[start:end].split()
+    if len(words) < 2 and not any(c.isdigit() for c in words[0]):
+        return None  # "Annually" alone says less than the sentence ("Within 180 days ..., and annually thereafter")
     return DirectAnswer(start, end, kind)
 
 

@@ -1,4 +1,4 @@
-"""Direct answers: the words of the best sentence that state the one date, period, count, amount or share a
+"""Direct answers: the words of the best sentence that state the one date, period, frequency, count, amount or share a
 question asks for, quoted verbatim; none when the sentence states two, or the question asks for something else."""
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ def answer_of(question: str, sentence: str) -> str | None:
         ("How long was the consultation open?", "period"),
         ("Within how many days must the plan be submitted?", "period"),
         ("How many principles does the Playbook set out?", "count"),
+        ("How often should CAISI convene agencies and researchers?", "frequency"),
         ("How much funding did the response announce for regulators?", "amount"),
         ("What adoption rate for intelligent terminals does the plan set?", "share"),
         ("Starting when?", "date"),
@@ -71,6 +72,11 @@ def test_the_kind_of_fact_asked_for(question, kind):
             "How long did the order give the advisers to submit an action plan?",
             "(a) Within 180 days of this order, the Assistant to the President shall submit a plan.",
             "Within 180 days",
+        ),
+        (
+            "How often should CAISI convene federal agencies and researchers?",
+            "• Convene meetings at least twice per year under the auspices of CAISI for federal agencies.",
+            "at least twice per year",
         ),
         (
             "How many contributors gave feedback in the open consultation?",
@@ -128,6 +134,11 @@ def test_the_words_that_state_the_asked_fact_are_quoted(question, sentence, expe
         ("How many principles does the order set?", "Section 3 of the order lists the principles."),
         # No date at all.
         ("When does the Board meet?", "The Board shall meet regularly at the request of its Chair."),
+        # One word that is no figure says less than the sentence.
+        (
+            "How often must agencies prepare the inventory?",
+            "Within 180 days of the directive, and annually thereafter, each agency shall prepare an inventory.",
+        ),
         # Not a question for a date or a figure.
         (
             "Who chairs the Board?",
@@ -189,7 +200,9 @@ def test_the_overlap_judge_takes_the_evidences_own_words_as_supported(embedder):
     from assistant.evaluation.judges import OverlapJudge
 
     judge = OverlapJudge(embedder, "english")
-    evidence = ["The AI HLEG is an independent expert group that was set up by the European Commission in June 2018."]
+    evidence = [
+        "The AI HLEG is an independent expert group that was set up by the European Commission in June 2018."
+    ]
     assert judge.supports("In June 2018", evidence)
     assert not judge.supports("In June 2019", evidence)
     assert not judge.supports("In July 2018", evidence)
