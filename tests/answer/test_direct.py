@@ -206,3 +206,43 @@ def test_the_overlap_judge_takes_the_evidences_own_words_as_supported(embedder):
     assert judge.supports("In June 2018", evidence)
     assert not judge.supports("In June 2019", evidence)
     assert not judge.supports("In July 2018", evidence)
+
+
+def _request(question: str, sentences: list[tuple[str, str]], named: tuple[str, ...] = ()):
+    """A request whose evidence is `sentences` ((doc_id, text), best first), one passage each."""
+    import numpy as np
+
+    from assistant.answer.backends.base import GenerationRequest
+    from assistant.answer.evidence import Evidence, SentenceEvidence
+    from assistant.models import Passage
+
+    passages = [
+        Passage(id=f"{doc}:{i}", doc_id=doc, title=doc, heading_path="", text=text, start=0, end=len(text))
+        for i, (doc, text) in enumerate(sentences)
+    ]
+    vectors = np.eye(len(sentences), 8, dtype=np.float32)  # unrelated sentences: none redundant
+    evidence = Evidence(
+        [
+            SentenceEvidence(i, 0, len(text), text, 0.8, 0.8, 0.8 - 0.01 * i, vectors[i])
+            for i, (_, text) in enumerate(sentences)
+        ]
+    )
+    return GenerationRequest(question=question, passages=passages, evidence=evidence, named_documents=named)
+
+
+def test_the_extractive_backend_answers_directly_only_when_its_sentences_agree():
+    from assistant.answer.backends.extractive import ExtractiveBackend
+    from assistant.config import load_settings
+
+    backend = ExtractiveBackend(load_settings(profile="test"))
+    question = "How many principles does the AI Playbook set out?"
+    playbook = ("playbook", "The AI Playbook sets out 10 principles for using AI safely.")
+    assert "".join(backend.generate(_request(question, [playbook], ("playbook",)))) == "10 principles [1]"
+    # Two named documents: each gets its sentence, no direct answer.
+    white_paper = ("white_paper", "The white paper sets out 5 principles for regulators.")
+    text = "".join(backend.generate(_request(question, [playbook, white_paper], ("playbook", "white_paper"))))
+    assert "10 principles for using AI safely" in text and "5 principles for regulators" in text
+    # Two chosen sentences that state different counts: the sentences are the answer.
+    other = ("playbook", "An earlier draft of the AI Playbook set out 8 principles in all.")
+    text = "".join(backend.generate(_request(question, [playbook, other], ("playbook",))))
+    assert "10 principles for using AI safely" in text and "8 principles" in text
