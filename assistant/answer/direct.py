@@ -180,10 +180,13 @@ def _one(pattern: re.Pattern[str], sentence: str) -> tuple[int, int] | None:
 
 
 def _one_date(question: str, sentence: str) -> tuple[int, int] | None:
-    """The only date of the most specific kind the sentence states (a year the question names is no answer)."""
+    """The only date of the most specific kind the sentence states (a year the question names is no answer, nor
+    a bare year that no time word introduces: "the EU product rules 2022" names a guide, "by 2025" a date)."""
     asked = set(re.findall(_YEAR, question))
     for tier in _DATE_TIERS:
         matches = [m for m in tier.finditer(sentence) if m.group(0).rstrip("年") not in asked]
+        if tier is _DATE_TIERS[-1]:
+            matches = [m for m in matches if "年" in m.group(0) or _TIME_LEAD.search(sentence[: m.start()])]
         if not matches:
             continue
         values = {" ".join(m.group(0).lower().split()) for m in matches}

@@ -132,6 +132,12 @@ def test_the_words_that_state_the_asked_fact_are_quoted(question, sentence, expe
         ),
         # A reference, not a quantity.
         ("How many principles does the order set?", "Section 3 of the order lists the principles."),
+        # A year that is part of a name, not a date.
+        (
+            "When do the high-risk rules apply?",
+            "As clarified in the Commission's Blue Guide on the implementation of EU product rules 2022, the rule is "
+            "that several acts may apply.",
+        ),
         # No date at all.
         ("When does the Board meet?", "The Board shall meet regularly at the request of its Chair."),
         # One word that is no figure says less than the sentence.
