@@ -152,9 +152,10 @@ def direct_answer(question: str, sentence: str, stemmer: str | None = "english")
     elif kind == "frequency":
         found = _one(_FREQUENCY, sentence)
     elif kind == "share":
-        found = _one(_SHARE, sentence)
+        # "up to 7 % of turnover or EUR 35 000 000": a share beside an amount is half an answer.
+        found = None if _AMOUNT.search(sentence) else _one(_SHARE, sentence)
     elif kind == "amount":
-        found = _one(_AMOUNT, sentence)
+        found = None if _SHARE.search(sentence) else _one(_AMOUNT, sentence)
     else:
         found = _one_count(question, sentence, stemmer)
     if found is None:

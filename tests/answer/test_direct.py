@@ -125,6 +125,12 @@ def test_the_words_that_state_the_asked_fact_are_quoted(question, sentence, expe
             "What is the budget of the programme?",
             "The programme has a budget of EUR 1 billion, of which EUR 300 million for start-ups.",
         ),
+        # An amount beside a share: either alone is half the answer.
+        (
+            "How much is the maximum fine for a prohibited practice?",
+            "Non-compliance shall be subject to administrative fines of up to EUR 35 000 000 or, if the offender "
+            "is an undertaking, up to 7 % of its total worldwide annual turnover, whichever is higher.",
+        ),
         # A number that counts something else.
         (
             "How many written responses did the government receive?",
