@@ -1,5 +1,6 @@
-"""The direct answer: the words of the answer's sentence that state the date, period, frequency, count, amount or share a
-question asks for ("from 2 February 2025", "within 180 days", "more than 500 contributors"), quoted verbatim.
+"""The direct answer: the words of the answer's sentence that state the date, period, frequency, count, amount
+or share a question asks for ("from 2 February 2025", "within 180 days", "more than 500 contributors"), quoted
+verbatim.
 
 Found only when the sentence states exactly one fact of the asked kind (two dates, two counts: no direct answer,
 the whole sentence stays the answer), so that the words lifted out are the sentence's answer and not one of
@@ -141,7 +142,8 @@ def asked_fact(question: str) -> str | None:
 
 
 def direct_answer(question: str, sentence: str, stemmer: str | None = "english") -> DirectAnswer | None:
-    """The words of `sentence` that state the one date, period, frequency, count, amount or share `question` asks for."""
+    """The words of `sentence` that state the one date, period, frequency, count, amount or share `question`
+    asks for."""
     kind = asked_fact(question)
     if kind is None:
         return None
