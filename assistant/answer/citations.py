@@ -340,8 +340,10 @@ def quotes_part(claim: str, text: str) -> bool:
     claim = " ".join(claim.split()).rstrip(".")
     if len(claim.split()) < 2 and not _figures(claim):
         return False
-    # Whole words, and whole figures: "35" is not quoted out of "35 000 000".
-    pattern = rf"(?<!\w)(?<!\d[ ,]){re.escape(claim)}(?!\w)(?![ ,]\d{{3}}(?!\d))"
+    # Whole words, and whole figures: "35" is not quoted out of "35 000 000" (nor "000" out of it).
+    before = r"(?<!\w)(?<!\d[ ,])" if claim[:1].isdigit() else r"(?<!\w)"
+    after = r"(?!\w)(?![ ,]\d{3}(?!\d))" if claim[-1:].isdigit() else r"(?!\w)"
+    pattern = f"{before}{re.escape(claim)}{after}"
     return re.search(pattern, " ".join(text.split()), re.IGNORECASE) is not None
 
 

@@ -33,9 +33,10 @@ _DATE_TIERS = (
         rf"|(?:Q[1-4]|H[12])\s+{_YEAR})(?![\w])|{_YEAR}年(?:\d{{1,2}}月|底|年底|前)",
         re.IGNORECASE,
     ),
-    re.compile(rf"(?<![\w.,/-]){_YEAR}(?![\w%/]|[.,]\d)|{_YEAR}年"),
+    re.compile(rf"(?<![\w.,/-]){_YEAR}(?![\w%/]|[.,-]\d)|{_YEAR}年"),  # not a range: "2023-2024"
 )
-_PERIOD = re.compile(rf"\b{_COUNT}\s*(?:\(\d+\)\s*)?{_PERIOD_UNIT}\b", re.IGNORECASE)
+# "12 weeks", "ten years"; not the "4 months" of "3,4 months" nor the "million years" of "400 million years".
+_PERIOD = re.compile(rf"(?<!\d[.,])(?<!\d )\b{_COUNT}\s*(?:\(\d+\)\s*)?{_PERIOD_UNIT}\b", re.IGNORECASE)
 # Words that belong to a date or period they come right before ("no later than 2028", "within 180 days").
 _TIME_LEAD = re.compile(
     r"(?:\b(?:no later than|not later than|by the end of|as from|as of|starting (?:in|from|on)?|beginning|from|by"
@@ -50,9 +51,12 @@ _NUMBER = re.compile(
     re.IGNORECASE,
 )
 _MULTIPLIER = re.compile(r"^(?:\s*(?:thousand|million|billion|trillion|bn|m|k)\b)?", re.IGNORECASE)
+# A currency sign or code before the figure ("£10 million", "EUR 35 000 000"), a currency's name after it ("5
+# billion euros"); a sign after a figure belongs to the next amount ("30 £250m").
+_CURRENCY_NAME = r"(?:\b(?:euros?|dollars?|pounds?|sterling|yuan|renminbi|yen)\b|元)"
 _AMOUNT = re.compile(
-    rf"(?:{CURRENCY}\s?(?:\d[\d ,.]*\d|\d)(?:\s*(?:thousand|million|billion|trillion|bn|m)\b)?"
-    rf"|(?:\d[\d ,.]*\d|\d)(?:\s*(?:thousand|million|billion|trillion|bn|m)\b)?\s*{CURRENCY})",
+    rf"(?:{CURRENCY}\s?(?:\d[\d ,.]*\d|\d)(?:\s*(?:thousand|million|billion|trillion|bn|m|k)\b)?(?![\w.,]\d)"
+    rf"|(?:\d[\d ,.]*\d|\d)(?:\s*(?:thousand|million|billion|trillion|bn|m)\b)?\s*{_CURRENCY_NAME})",
     re.IGNORECASE,
 )
 _FREQUENCY = re.compile(
@@ -60,7 +64,7 @@ _FREQUENCY = re.compile(
     rf"(?:years?|months?|weeks?|days?)|(?:once|twice|{_COUNT} times) (?:a|per|each|every) (?:year|month|week|day))\b",
     re.IGNORECASE,
 )
-_SHARE = re.compile(r"(?:\d+(?:[.,]\d+)?\s?(?:%|％|per ?cent\b|percent\b))", re.IGNORECASE)
+_SHARE = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)?\s?(?:%|％|per ?cent\b|percent\b)(?![A-Za-z])", re.IGNORECASE)
 _QUANTITY_LEAD = re.compile(
     r"(?:\b(?:more than|over|at least|at most|up to|around|about|nearly|almost|some|approximately|roughly|"
     r"fewer than|less than|under|just over|a total of|an additional|additional|exceeding|exceed|exceeds|above|below)\s+)$",
@@ -216,6 +220,10 @@ def _one_count(question: str, sentence: str, stemmer: str | None) -> tuple[int, 
     for match in _NUMBER.finditer(sentence):
         if _REFERENCE_BEFORE.search(sentence[: match.start()]) or re.fullmatch(_YEAR, match.group(0)):
             continue
+        if re.fullmatch(r"\d+(?:\.\d+)+", match.group(0)) and not sentence[: match.start()].strip(
+            " \t"
+        ).endswith(tuple("abcdefghijklmnopqrstuvwxyz,;:")):
+            continue  # a section number opening a line ("2.3 Tensions between the principles")
         end = match.end() + _MULTIPLIER.match(sentence[match.end() :]).end()  # type: ignore[union-attr]
         # The counted noun within the next four words: "500 contributors", "12 new AI professorships", and a
         # plural noun right after the last of the question's words ("four priority areas").

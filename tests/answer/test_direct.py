@@ -104,6 +104,13 @@ def test_the_kind_of_fact_asked_for(question, kind):
             "By then, adoption of new intelligent terminals and agents should exceed 70%.",
             "exceed 70%",
         ),
+        # Text as it comes out of PDFs: a footnote number before the date, a sign that opens the next amount.
+        (
+            "When did the government announce the fund?",
+            "The UK is ranked third in the Readiness Index.55 In November 2023, we announced the fund.",
+            "In November 2023",
+        ),
+        ("How much funding is provided?", "We are also working 30 £250m to secure the position.", "£250m"),
     ],
 )
 def test_the_words_that_state_the_asked_fact_are_quoted(question, sentence, expected):
@@ -136,6 +143,12 @@ def test_the_words_that_state_the_asked_fact_are_quoted(question, sentence, expe
             "How many written responses did the government receive?",
             "Stakeholders were invited to submit evidence in response to 33 questions.",
         ),
+        # OCR noise and ranges: "21%t century" is no share, "3,4 months" no period of 4 months, "2023-2024"
+        # no single year, "2.3" opening a line a section number.
+        ("What share of adoption is targeted?", "to meet the needs of Canadians in the digital 21%t century."),
+        ("How long does performance take to double?", "AI has been doubling performance every 3,4 months."),
+        ("When will the data space be set up?", "We will implement a common data space in 2023-2024."),
+        ("How many principles are there?", "33\n2.3 Tensions between the principles\nTensions may arise."),
         # A reference, not a quantity.
         ("How many principles does the order set?", "Section 3 of the order lists the principles."),
         # A year that is part of a name, not a date.
