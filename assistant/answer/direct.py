@@ -107,6 +107,9 @@ _TWO_ASKS = re.compile(
     re.IGNORECASE,
 )
 
+# "2.3" after a line break (or nothing) is a section number; after a lower-case word or a comma it is a figure.
+_SECTION_NUMBER = re.compile(r"\d+(?:\.\d+)+")
+_MID_SENTENCE = re.compile(r"[a-z,;:][ \t]*$")
 _PLURAL_NOUN = re.compile(
     r"(?!(?:is|was|has|as|this|thus|its|his|us|yes|does|always|across|less)$)[a-z]{3,}s"
 )
@@ -220,9 +223,7 @@ def _one_count(question: str, sentence: str, stemmer: str | None) -> tuple[int, 
     for match in _NUMBER.finditer(sentence):
         if _REFERENCE_BEFORE.search(sentence[: match.start()]) or re.fullmatch(_YEAR, match.group(0)):
             continue
-        if re.fullmatch(r"\d+(?:\.\d+)+", match.group(0)) and not sentence[: match.start()].strip(
-            " \t"
-        ).endswith(tuple("abcdefghijklmnopqrstuvwxyz,;:")):
+        if _SECTION_NUMBER.fullmatch(match.group(0)) and not _MID_SENTENCE.search(sentence[: match.start()]):
             continue  # a section number opening a line ("2.3 Tensions between the principles")
         end = match.end() + _MULTIPLIER.match(sentence[match.end() :]).end()  # type: ignore[union-attr]
         # The counted noun within the next four words: "500 contributors", "12 new AI professorships", and a

@@ -145,7 +145,10 @@ def test_the_words_that_state_the_asked_fact_are_quoted(question, sentence, expe
         ),
         # OCR noise and ranges: "21%t century" is no share, "3,4 months" no period of 4 months, "2023-2024"
         # no single year, "2.3" opening a line a section number.
-        ("What share of adoption is targeted?", "to meet the needs of Canadians in the digital 21%t century."),
+        (
+            "What share of adoption is targeted?",
+            "to meet the needs of Canadians in the digital 21%t century.",
+        ),
         ("How long does performance take to double?", "AI has been doubling performance every 3,4 months."),
         ("When will the data space be set up?", "We will implement a common data space in 2023-2024."),
         ("How many principles are there?", "33\n2.3 Tensions between the principles\nTensions may arise."),
