@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -253,20 +254,32 @@ def locate_evidence(
                     continue
                 found.append(GoldSpan(index, item.doc_id, item.start, item.start + len(item.quote)))
                 continue
-            offsets = _occurrences(text, item.quote)
-            if not offsets:
+            places = _occurrences(text, item.quote)
+            if not places:
                 problems.append(f"{where}: quote not found verbatim in {item.doc_id!r}: {item.quote[:80]!r}")
-            found.extend(GoldSpan(index, item.doc_id, o, o + len(item.quote)) for o in offsets)
+            found.extend(GoldSpan(index, item.doc_id, start, end) for start, end in places)
         spans[case.id] = found
     if problems:
         raise MissingEvidenceError(summarise(f"{len(problems)} gold quote(s) of {dataset.name}", problems))
     return spans
 
 
-def _occurrences(text: str, quote: str) -> list[int]:
-    offsets = []
-    position = text.find(quote)
-    while position >= 0:
-        offsets.append(position)
-        position = text.find(quote, position + 1)
-    return offsets
+def _occurrences(text: str, quote: str) -> list[tuple[int, int]]:
+    """Where `quote` stands in `text` (start, end), whitespace runs matching any whitespace run.
+
+    A PDF's text breaks a sentence over lines ("deliver \nthe first AI Growth Zone") where a quote written
+    by hand has one space, and the same sentence often stands twice in a document (in its summary and in its
+    body), once on one line and once broken: both places are the quote.
+    """
+    words = quote.split()
+    if not words:
+        return []
+    pattern = re.compile(r"\s+".join(re.escape(word) for word in words))
+    return [match.span() for match in _overlapping(pattern, text)]
+
+
+def _overlapping(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    position = 0
+    while (match := pattern.search(text, position)) is not None:
+        yield match
+        position = match.start() + 1

@@ -102,6 +102,15 @@ def test_a_gold_quote_not_in_its_document_is_reported(tmp_path):
     assert [(s.start, s.end) for s in spans["c1"]] == [(9, 26), (39, 56)]  # both occurrences count
 
 
+def test_a_gold_quote_counts_where_the_document_breaks_it_over_lines(tmp_path):
+    # A PDF's summary states the sentence on one line and its body breaks it; both places are the quote.
+    data = load_jsonl_dataset(write_lines(tmp_path / "set.jsonl", [GOOD]))
+    text = "Summary: applies from 2026. Body: it applies \nfrom  2026 in full; it applies from 2027."
+    spans = locate_evidence(data, {"d": text}.get)["c1"]
+    assert [text[s.start : s.end] for s in spans] == ["applies from 2026", "applies \nfrom  2026"]
+    assert all(text[s.start : s.end].split() == ["applies", "from", "2026"] for s in spans)
+
+
 def test_every_gold_quote_of_the_dev_set_occurs_verbatim_in_its_document():
     data = load_jsonl_dataset(DEV)
     documents = {p.stem: load_document(p) for p in CORPUS.glob("*.md") if p.name != "README.md"}
