@@ -157,11 +157,13 @@ class DocumentNames:
             holders = [
                 d.id
                 for d in self.documents
-                if d.id not in strong
-                and d.id in self.policy
-                and place.found_in(f"{d.title}\n{d.issuing_body or ''}")
+                if d.id in self.policy and place.found_in(f"{d.title}\n{d.issuing_body or ''}")
             ]
-            if 0 < len(holders) <= MAX_DOCUMENTS_PER_PLACE:
+            if any(d in strong for d in holders):
+                # The place qualifies a document the question names ("China's AI+ Opinions"): it does not
+                # name that country's other documents too.
+                phrases.append(place.text)
+            elif 0 < len(holders) <= MAX_DOCUMENTS_PER_PLACE:
                 by_place.extend(holders)
                 phrases.append(place.text)
         return NamedDocuments(tuple(strong), tuple(dict.fromkeys(by_place)), tuple(dict.fromkeys(phrases)))

@@ -47,6 +47,23 @@ def test_two_named_documents_and_places():
     assert named("What does Norway plan for harbours?") == ("nordic",)
 
 
+def test_a_place_that_qualifies_a_named_document_names_none_of_its_others():
+    catalog = [
+        *CATALOG,
+        info("norway_plan", "Norwegian Harbour Lighting Plan 2030", "Government of Norway"),
+        info("norway_rules", "Interim Rules for Harbour Drones", "Government of Norway"),
+    ]
+    names = DocumentNames(catalog)
+    # "Norway's ... Lighting Plan" is one document; Norway names all three only when no title is named.
+    found = names.named_in("What does Norway's Harbour Lighting Plan 2030 say about lamps?")
+    assert found.all == ("norway_plan",) and "Norway" in found.phrases
+    assert set(names.named_in("What does Norway require of harbours?").all) == {
+        "nordic",
+        "norway_plan",
+        "norway_rules",
+    }
+
+
 def test_topics_and_scientific_titles_name_nothing():
     assert named("How do salt spray and harbour lights interact?") == ()
     assert named("What is a risk?") == ()
