@@ -83,6 +83,7 @@ _ASKS_WHEN = re.compile(
     r"until what|in what)\s+(?:date|day|year|month|deadline)\b",
     re.IGNORECASE,
 )
+_ASKS_CALENDAR = re.compile(r"\b(?:what|which)\s+(?:date|day|year|month)\b", re.IGNORECASE)
 _ASKS_PERIOD = re.compile(
     r"\bhow long\b|\b(?:within|in|after|for) how many (?:days|weeks|months|years)\b|\bhow many (?:days|weeks|"
     r"months|years)\b",
@@ -155,7 +156,10 @@ def direct_answer(question: str, sentence: str, stemmer: str | None = "english")
     if kind is None:
         return None
     if kind == "date":
-        found = _one_date(question, sentence) or _one(_PERIOD, sentence)
+        # "When?" may be answered "within 6 months"; "by what year?" only by a date.
+        found = _one_date(question, sentence) or (
+            None if _ASKS_CALENDAR.search(question) else _one(_PERIOD, sentence)
+        )
     elif kind == "period":
         found = _one(_PERIOD, sentence) or _one_date(question, sentence)
     elif kind == "frequency":

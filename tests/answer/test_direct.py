@@ -69,6 +69,11 @@ def test_the_kind_of_fact_asked_for(question, kind):
             "in 2022",  # a year the question names is not its answer
         ),
         (
+            "When must the agencies submit their plans?",  # "when" takes a period, "by what year" does not
+            "Each agency shall submit its plan within 6 months of the date of this order.",
+            "within 6 months",
+        ),
+        (
             "How long did the order give the advisers to submit an action plan?",
             "(a) Within 180 days of this order, the Assistant to the President shall submit a plan.",
             "Within 180 days",
@@ -159,6 +164,11 @@ def test_the_words_that_state_the_asked_fact_are_quoted(question, sentence, expe
             "When do the high-risk rules apply?",
             "As clarified in the Commission's Blue Guide on the implementation of EU product rules 2022, the rule is "
             "that several acts may apply.",
+        ),
+        # A period answers "when", not "by what year".
+        (
+            "By what year should basic theory see breakthroughs?",
+            "For the past 5 years, China has achieved all-around breakthroughs in basic theory.",
         ),
         # No date at all.
         ("When does the Board meet?", "The Board shall meet regularly at the request of its Chair."),
