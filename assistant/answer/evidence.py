@@ -71,6 +71,12 @@ def with_list_items(text: str, spans: list[tuple[int, int]], max_chars: int = 70
     return out
 
 
+def question_years(question: str, document_names: tuple[str, ...] = ()) -> set[str]:
+    """The years a question asks about: not one that is part of the name of a document it names ("China's 2017
+    Development Plan, by what year ..." asks for a year, it does not ask about 2017)."""
+    return years(question) - years(" ".join(document_names))
+
+
 def year_mismatch(question_years: set[str], sentence: str) -> bool:
     """True when the question asks about a year and the sentence names years, none of them the one asked:
     a 2030 target does not answer a question about 2027, nor a 2035 goal one about 2040."""
@@ -252,7 +258,7 @@ class EvidenceScorer:
         s = self.settings
         total_weight = s.semantic_weight + s.lexical_weight + s.passage_weight or 1.0
         n_passages = max(1, len(passages))
-        asked_years = years(question)
+        asked_years = question_years(question, document_names)
         kind = asked_kind(question)
         out: list[SentenceEvidence] = []
         for i, ((p_index, start, end, text), vector, sim, s_terms) in enumerate(

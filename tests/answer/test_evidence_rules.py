@@ -1,6 +1,6 @@
 """Evidence rules: a sentence about another year does not answer a question about one; a heading answers nothing."""
 
-from assistant.answer.evidence import is_heading_line, year_mismatch
+from assistant.answer.evidence import is_heading_line, question_years, year_mismatch
 from assistant.answer.specifics import years
 
 
@@ -18,6 +18,16 @@ def test_a_sentence_naming_only_other_years_is_a_mismatch():
         asked, "The adoption rate of intelligent terminals is to exceed 70%."
     )  # no year named
     assert not year_mismatch(set(), "By 2030 the adoption rate is to exceed 90%.")  # no year asked
+
+
+def test_a_year_in_a_named_documents_title_is_not_asked():
+    question = "In China's 2017 Development Plan, by what year should basic theory see breakthroughs?"
+    title = "Next Generation Artificial Intelligence Development Plan (Newsletter No. 17, 2017)"
+    assert question_years(question) == {"2017"}
+    assert question_years(question, ("development plan", title)) == set()
+    assert not year_mismatch(question_years(question, (title,)), "Step 2: by 2025 basic theory breaks through.")
+    # A year the title does not hold is still asked.
+    assert question_years("What does the 2017 plan set for 2030?", (title,)) == {"2030"}
 
 
 def test_markdown_headings_are_not_answer_candidates():
