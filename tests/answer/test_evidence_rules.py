@@ -25,7 +25,9 @@ def test_a_year_in_a_named_documents_title_is_not_asked():
     title = "Next Generation Artificial Intelligence Development Plan (Newsletter No. 17, 2017)"
     assert question_years(question) == {"2017"}
     assert question_years(question, ("development plan", title)) == set()
-    assert not year_mismatch(question_years(question, (title,)), "Step 2: by 2025 basic theory breaks through.")
+    assert not year_mismatch(
+        question_years(question, (title,)), "Step 2: by 2025 basic theory breaks through."
+    )
     # A year the title does not hold is still asked.
     assert question_years("What does the 2017 plan set for 2030?", (title,)) == {"2030"}
 
