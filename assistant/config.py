@@ -269,6 +269,14 @@ class EvidenceSettings(Section):
         description="Share taken off a sentence's score when the question asks when (or how many, how much) "
         "and the sentence states no date (or no number).",
     )
+    definition_boost: float = Field(
+        0.3,
+        ge=0,
+        lt=1,
+        description="When the question asks what a term means (\"How does the AI RMF define risk?\"), a sentence "
+        "that defines that term (\"risk refers to ...\", \"'pseudonymisation' means ...\", \"Misinformation: ...\") "
+        "has its score divided by (1 - this), up to 1.",
+    )
     document_name_weight: float = Field(
         0.0,
         ge=0,

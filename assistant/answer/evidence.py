@@ -22,7 +22,7 @@ from ..language.sentences import LIST_ITEM, sentence_spans
 from ..language.terms import terms, words
 from ..language.translation import QueryTranslation
 from ..models import Passage
-from .specifics import asked_kind, states_kind, years
+from .specifics import asked_kind, defined_term, defines, states_kind, years
 
 
 @dataclass
@@ -260,6 +260,7 @@ class EvidenceScorer:
         n_passages = max(1, len(passages))
         asked_years = question_years(question, document_names)
         kind = asked_kind(question)
+        term = defined_term(question) if kind is None else None
         out: list[SentenceEvidence] = []
         for i, ((p_index, start, end, text), vector, sim, s_terms) in enumerate(
             zip(candidates, vectors, semantic, candidate_terms, strict=True)
@@ -281,6 +282,8 @@ class EvidenceScorer:
                 combined *= 1.0 - s.year_mismatch_penalty
             if not states_kind(text, kind):
                 combined *= 1.0 - s.kind_mismatch_penalty
+            if term is not None and defines(text, term):
+                combined = min(1.0, combined / (1.0 - s.definition_boost))
             out.append(SentenceEvidence(p_index, start, end, text, float(sim), lexical, combined, vector))
         out.sort(key=lambda e: (-e.score, e.passage, e.start))
         return Evidence(out)

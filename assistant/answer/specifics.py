@@ -361,6 +361,52 @@ def asked_kind(question: str) -> str | None:
     return None
 
 
+# "How does the AI RMF define risk?", "What does pseudonymisation mean under the GDPR?", "What is meant by an
+# AI-native company?", "What is the definition of a provider?", "How is misinformation defined?"
+_ASKS_DEFINITION = (
+    re.compile(r"\bhow (?:does|do|did) .+? define (?P<term>.+)", re.IGNORECASE),
+    re.compile(r"\bwhat (?:does|do) (?:the (?:term|word|phrase) )?(?P<term>.+?) mean\b", re.IGNORECASE),
+    re.compile(r"\bwhat is meant by (?P<term>.+)", re.IGNORECASE),
+    re.compile(r"\bwhat is the definition of (?P<term>.+)", re.IGNORECASE),
+    re.compile(r"\bhow (?:is|are) (?P<term>.+?) defined\b", re.IGNORECASE),
+)
+# Where the defined term ends: "misinformation, as opposed to disinformation", "risk in the framework".
+_TERM_END = re.compile(r"\s*(?:[,;?(]|\b(?:as opposed to|under|in|for|according to|within|by)\b).*$", re.IGNORECASE | re.DOTALL)
+_ARTICLE = re.compile(r"^(?:an?|the)\s+", re.IGNORECASE)
+_QUOTES = "‘’'\"“”"
+
+
+def defined_term(question: str) -> str | None:
+    """The term a question asks the definition of ("risk" for "How does NIST's AI RMF define risk?"), or None."""
+    for pattern in _ASKS_DEFINITION:
+        found = pattern.search(question)
+        if found is None:
+            continue
+        term = _ARTICLE.sub("", _TERM_END.sub("", found.group("term")).strip(_QUOTES + " ?"))
+        term = term.strip(_QUOTES + " ")
+        if term and len(term.split()) <= 5:
+            return term
+    return None
+
+
+def defines(sentence: str, term: str) -> bool:
+    """Whether the sentence defines `term`: "‘pseudonymisation’ means ...", "risk refers to ..." (or, out of a
+    PDF, "riskrefers to"), "Misinformation: Incorrect or misleading ...", "the definition of a provider ..."."""
+    words = [re.escape(w) for w in term.split()]
+    name = r"[\s\-]+".join(words) + r"(?:s|es)?"
+    quoted = rf"[{_QUOTES}]?{name}[{_QUOTES}]?"
+    verb = (
+        r"(?:\s*\([^)]{0,60}\))?\s*(?:means|shall mean|refers to|refer to|is defined as|are defined as|"
+        r"is understood as|denotes|:|—|–)"
+    )
+    pattern = re.compile(
+        rf"(?<![\w-]){quoted}{verb}|\bdefinition of (?:an? |the )?{quoted}|\bdefin\w* {quoted} as\b"
+        rf"|^\W*(?:an? |the )?{quoted} (?:is|are) (?:an?|the)\b",
+        re.IGNORECASE,
+    )
+    return bool(pattern.search(sentence))
+
+
 def states_kind(sentence: str, kind: str | None) -> bool:
     """Whether the sentence states the kind of fact asked for (any sentence does when none is asked)."""
     if kind == "date":

@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.answer.specifics import asked_kind, specifics, states_kind
+from assistant.answer.specifics import asked_kind, defined_term, defines, specifics, states_kind
 from assistant.models import Passage
 
 
@@ -115,6 +115,61 @@ def test_sentences_that_state_the_kind_asked_for():
     assert states_kind("Three bodies share the task.", "number")
     assert not states_kind("Fines shall be effective and dissuasive.", "number")
     assert states_kind("Anything at all.", None)
+
+
+@pytest.mark.parametrize(
+    ("question", "term"),
+    [
+        ("How does NIST's AI RMF define risk?", "risk"),
+        ("What does pseudonymisation mean under the GDPR?", "pseudonymisation"),
+        ("How does the 2024 response define misinformation, as opposed to disinformation?", "misinformation"),
+        ("In the AI+ industrial action, what is meant by an AI-native company?", "AI-native company"),
+        ("What is the definition of 'deployer' in the AI Act?", "deployer"),
+        ("How is a high-risk AI system defined?", "high-risk AI system"),
+        ("What are the AI Growth Zones meant to achieve?", None),  # "meant to", not a meaning
+        ("Which two characteristics does the white paper use to define AI?", None),
+        ("When do the rules apply?", None),
+    ],
+)
+def test_the_term_a_question_asks_the_definition_of(question, term):
+    assert defined_term(question) == term
+
+
+def test_sentences_that_define_the_asked_term():
+    assert defines(
+        "‘pseudonymisation’ means the processing of personal data in such a manner ...", "pseudonymisation"
+    )
+    assert defines(
+        "In the context of the AI RMF, riskrefers to the composite measure", "risk"
+    )  # glued in the PDF
+    assert defines(
+        "Misinformation: Incorrect or misleading information spread without harmful intent.", "misinformation"
+    )
+    assert defines("A provider is an organisation or individual offering generative AI services.", "provider")
+    assert defines("(3) ‘provider’ (in this Regulation) means a natural or legal person", "provider")
+    assert not defines("AI actors are defined by the OECD as those who play an active role.", "risk")
+    assert not defines("Risk management should be continuous.", "risk")
+    assert not defines("Disinformation: information spread with the intent to deceive.", "misinformation")
+
+
+def test_a_sentence_that_defines_the_asked_term_is_preferred(embedder):
+    from assistant.answer.evidence import EvidenceScorer
+    from assistant.config import load_settings
+
+    text = (
+        "Organisations should define reasonable risk tolerance and manage risk across the AI lifecycle. "
+        "In this framework, risk refers to the composite measure of an event's probability and its consequences."
+    )
+    settings = load_settings(profile="test").answer.evidence
+    question = "How does the framework define risk?"
+    ranked = EvidenceScorer(embedder, settings, "english").score(question, [passage(text)]).sentences
+    assert ranked[0].text.startswith("In this framework, risk refers to")
+    unboosted = settings.model_copy(update={"definition_boost": 0.0})
+    plain = {
+        e.text[:20]: e.score
+        for e in EvidenceScorer(embedder, unboosted, "english").score(question, [passage(text)]).sentences
+    }
+    assert ranked[0].score == pytest.approx(min(1.0, plain[ranked[0].text[:20]] / 0.7))
 
 
 def test_a_law_named_by_a_name_of_its_own_must_occur_in_the_passages():
