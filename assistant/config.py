@@ -269,12 +269,20 @@ class EvidenceSettings(Section):
         description="Share taken off a sentence's score when the question asks when (or how many, how much) "
         "and the sentence states no date (or no number).",
     )
+    recital_penalty: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="Share taken off a sentence from a legal act's recitals (a passage with no heading before a "
+        "retrieved article of the same act), so that the article that enacts a rule is cited rather than the "
+        "recital that explains it.",
+    )
     definition_boost: float = Field(
         0.3,
         ge=0,
         lt=1,
-        description="When the question asks what a term means (\"How does the AI RMF define risk?\"), a sentence "
-        "that defines that term (\"risk refers to ...\", \"'pseudonymisation' means ...\", \"Misinformation: ...\") "
+        description='When the question asks what a term means ("How does the AI RMF define risk?"), a sentence '
+        'that defines that term ("risk refers to ...", "\'pseudonymisation\' means ...", "Misinformation: ...") '
         "has its score divided by (1 - this), up to 1.",
     )
     document_name_weight: float = Field(

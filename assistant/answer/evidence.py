@@ -71,6 +71,20 @@ def with_list_items(text: str, spans: list[tuple[int, int]], max_chars: int = 70
     return out
 
 
+def recital_passages(passages: list[Passage]) -> set[int]:
+    """The passages from a legal act's recitals: no heading, and before an article of the same act that was
+    retrieved too (the recitals explain what the articles enact; a user quoting the act cites the article)."""
+    first_article: dict[str, int] = {}
+    for p in passages:
+        if "Article" in p.heading_path:
+            first_article[p.doc_id] = min(first_article.get(p.doc_id, p.start), p.start)
+    return {
+        i
+        for i, p in enumerate(passages)
+        if not p.heading_path and p.doc_id in first_article and p.start < first_article[p.doc_id]
+    }
+
+
 def question_years(question: str, document_names: tuple[str, ...] = ()) -> set[str]:
     """The years a question asks about: not one that is part of the name of a document it names ("China's 2017
     Development Plan, by what year ..." asks for a year, it does not ask about 2017)."""
@@ -261,6 +275,7 @@ class EvidenceScorer:
         asked_years = question_years(question, document_names)
         kind = asked_kind(question)
         term = defined_term(question) if kind is None else None
+        recitals = recital_passages(passages)
         out: list[SentenceEvidence] = []
         for i, ((p_index, start, end, text), vector, sim, s_terms) in enumerate(
             zip(candidates, vectors, semantic, candidate_terms, strict=True)
@@ -282,6 +297,8 @@ class EvidenceScorer:
                 combined *= 1.0 - s.year_mismatch_penalty
             if not states_kind(text, kind):
                 combined *= 1.0 - s.kind_mismatch_penalty
+            if p_index in recitals:
+                combined *= 1.0 - s.recital_penalty
             if term is not None and defines(text, term):
                 combined = min(1.0, combined / (1.0 - s.definition_boost))
             out.append(SentenceEvidence(p_index, start, end, text, float(sim), lexical, combined, vector))

@@ -1,7 +1,11 @@
-"""Evidence rules: a sentence about another year does not answer a question about one; a heading answers nothing."""
+"""Evidence rules: a sentence about another year does not answer a question about one; a heading answers nothing;
+a recital gives way to the article that enacts it."""
 
-from assistant.answer.evidence import is_heading_line, question_years, year_mismatch
+import pytest
+
+from assistant.answer.evidence import is_heading_line, question_years, recital_passages, year_mismatch
 from assistant.answer.specifics import years
+from assistant.models import Passage
 
 
 def test_years_are_four_digit_years_only():
@@ -37,3 +41,57 @@ def test_markdown_headings_are_not_answer_candidates():
     assert is_heading_line("  # Title")
     assert not is_heading_line("#hashtag campaigns are not headings")
     assert not is_heading_line("Article 5 prohibits # of practices")
+
+
+def _passage(doc_id: str, start: int, heading: str, text: str = "Text.") -> Passage:
+    return Passage(
+        id=f"{doc_id}:{start}",
+        doc_id=doc_id,
+        title=doc_id,
+        heading_path=heading,
+        text=text,
+        start=start,
+        end=start + len(text),
+    )
+
+
+def test_recitals_are_the_unheaded_passages_before_a_retrieved_article_of_the_same_act():
+    passages = [
+        _passage("act", 30_000, ""),  # recital 24
+        _passage("act", 231_000, "CHAPTER I — GENERAL PROVISIONS > Article 2 — Scope"),
+        _passage("act", 600_000, ""),  # after the articles (a signature, an annex without a heading)
+        _passage("guide", 1_000, ""),  # another document, with no articles retrieved
+        _passage("other_act", 5_000, ""),
+    ]
+    assert recital_passages(passages) == {0}
+    assert recital_passages([passages[0], passages[3]]) == set()  # no article retrieved: nothing to prefer
+
+
+def test_the_article_is_preferred_to_the_recital_that_restates_it(embedder):
+    from assistant.answer.evidence import EvidenceScorer
+    from assistant.config import load_settings
+
+    recital = _passage(
+        "act",
+        30_000,
+        "",
+        "(24) AI systems used exclusively for military purposes should be excluded from the scope.",
+    )
+    article = _passage(
+        "act",
+        231_000,
+        "CHAPTER I > Article 2 — Scope",
+        "This Regulation does not apply to AI systems used exclusively for military purposes.",
+    )
+    settings = load_settings(profile="test").answer.evidence
+    question = "Does the Regulation apply to AI systems used only for military purposes?"
+
+    def scores(penalty: float) -> dict[int, float]:
+        scorer = EvidenceScorer(embedder, settings.model_copy(update={"recital_penalty": penalty}), "english")
+        return {e.passage: e.score for e in scorer.score(question, [recital, article]).sentences}
+
+    plain, penalised = scores(0.0), scores(settings.recital_penalty)
+    assert settings.recital_penalty > 0
+    assert penalised[1] == pytest.approx(plain[1])  # the article keeps its score
+    assert penalised[0] == pytest.approx(plain[0] * (1 - settings.recital_penalty))
+    assert penalised[1] > penalised[0]
