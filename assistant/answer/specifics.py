@@ -371,7 +371,9 @@ _ASKS_DEFINITION = (
     re.compile(r"\bhow (?:is|are) (?P<term>.+?) defined\b", re.IGNORECASE),
 )
 # Where the defined term ends: "misinformation, as opposed to disinformation", "risk in the framework".
-_TERM_END = re.compile(r"\s*(?:[,;?(]|\b(?:as opposed to|under|in|for|according to|within|by)\b).*$", re.IGNORECASE | re.DOTALL)
+_TERM_END = re.compile(
+    r"\s*(?:[,;?(]|\b(?:as opposed to|under|in|for|according to|within|by)\b).*$", re.IGNORECASE | re.DOTALL
+)
 _ARTICLE = re.compile(r"^(?:an?|the)\s+", re.IGNORECASE)
 _QUOTES = "‘’'\"“”"
 

@@ -280,6 +280,12 @@ def test_the_extractive_backend_answers_directly_only_when_its_sentences_agree()
     white_paper = ("white_paper", "The white paper sets out 5 principles for regulators.")
     text = "".join(backend.generate(_request(question, [playbook, white_paper], ("playbook", "white_paper"))))
     assert "10 principles for using AI safely" in text and "5 principles for regulators" in text
+    # The best sentence states no count, the next states the one asked for: that one answers, alone.
+    invited = ("playbook", "Departments were invited to comment on the AI Playbook's principles.")
+    assert (
+        "".join(backend.generate(_request(question, [invited, playbook], ("playbook",))))
+        == "10 principles [2]"
+    )
     # Two chosen sentences that state different counts: the sentences are the answer.
     other = ("playbook", "An earlier draft of the AI Playbook set out 8 principles in all.")
     text = "".join(backend.generate(_request(question, [playbook, other], ("playbook",))))

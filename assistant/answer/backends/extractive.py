@@ -129,18 +129,25 @@ class ExtractiveBackend:
             yield ("" if i == 0 else " ") + f"{text} [{sentence.passage + 1}]"
 
     def _direct(self, question: str, chosen: list[SentenceEvidence], asked: str) -> str | None:
-        """The words of the best sentence that state the date or figure asked for ("From 2 February 2025 [1]",
-        the sentence being the citation's quote), unless another chosen sentence states a different one."""
+        """The words that state the date or figure asked for, from the best chosen sentence that states one
+        ("From 2 February 2025 [1]", the sentence being the citation's quote), unless another chosen sentence
+        states a different one."""
         if not chosen or language_of(chosen[0].text) != asked:
-            return None
+            return None  # answered across languages: the quote and its gloss are the answer
         question = asked_part(question)  # a follow-up's kind is its own ("Can that be extended?")
-        best = chosen[0]
-        direct = direct_answer(question, best.text, self.stemmer)
-        if direct is None:
+        found = (
+            (sentence, direct_answer(question, sentence.text, self.stemmer))
+            for sentence in chosen
+            if language_of(sentence.text) == asked
+        )
+        best, direct = next(((s, d) for s, d in found if d is not None), (None, None))
+        if best is None or direct is None:
             return None
         words = direct.text(best.text)
-        for other in chosen[1:]:
-            found = direct_answer(question, other.text, self.stemmer)
-            if found is not None and found.text(other.text).lower() != words.lower():
+        for other in chosen:
+            if other is best:
+                continue
+            stated = direct_answer(question, other.text, self.stemmer)
+            if stated is not None and stated.text(other.text).lower() != words.lower():
                 return None
         return f"{words[:1].upper()}{words[1:]} [{best.passage + 1}]"
