@@ -33,7 +33,12 @@ _PROVISION_WORD = {
 }
 _CJK_PROVISION = re.compile(r"第[一二三四五六七八九十百零〇两\d]+[条章节款项]")
 # Identifiers of documents: "Executive Order 14117", "EO 14110", "Regulation (EU) 2024/1689", "SB 1047", "C-27".
-EO_NUMBER = re.compile(r"\b(?:Executive\s+Orders?|E\.?\s?O\.?)\s*(?:No\.?\s*)?(\d{4,5})\b", re.IGNORECASE)
+# "Executive Order 14110", "EO 14110", and in Chinese "第14110号行政令" (the number before the order).
+EO_NUMBER = re.compile(
+    r"(?:\b(?:Executive\s+Orders?|E\.?\s?O\.?)\s*(?:No\.?\s*)?|(?<!\d)(?=\d{4,5}\s*号\s*(?:总统)?行政(?:令|命令)))"
+    r"(\d{4,5})(?!\d)",
+    re.IGNORECASE,
+)
 SLASHED_NUMBER = re.compile(r"\b(\d{2,4}/\d{1,4}(?:/E[CU])?)\b")
 _CODE = re.compile(r"\b([A-Z]{1,4}\.?-?\s?\d{2,5})\b")
 _LONG_NUMBER = re.compile(r"(?<![\d.,])(\d{5,})(?![\d.,])")
@@ -378,8 +383,31 @@ _ARTICLE = re.compile(r"^(?:an?|the)\s+", re.IGNORECASE)
 _QUOTES = "‘’'\"“”"
 
 
+# The same in Chinese: "如何定义“水印”", "“水印”是指什么", "水印的定义", "什么是水印".
+_ASKS_DEFINITION_ZH = (
+    re.compile(r"(?:如何|怎样|怎么)(?:界定|定义)(?P<term>[^，。？?！!]{1,30})"),
+    re.compile(r"(?P<term>[^，。？?！!是]{1,30})(?:是指|指的是|的定义是|的含义是)"),
+    re.compile(r"什么是(?P<term>[^，。？?！!]{1,30})"),
+)
+_LATIN_IN_BRACKETS = re.compile(r"[（(]\s*([A-Za-z][A-Za-z \-]{1,40}?)\s*[）)]")
+_ZH_QUOTED = re.compile(r"[“「‘\"]([^”」’\"]{1,20})[”」’\"]")
+
+
 def defined_term(question: str) -> str | None:
-    """The term a question asks the definition of ("risk" for "How does NIST's AI RMF define risk?"), or None."""
+    """The term a question asks the definition of ("risk" for "How does NIST's AI RMF define risk?"), or None.
+    A Chinese question's term is the English one it gives in brackets ("“水印”（watermarking）"), else its
+    quoted or bare Chinese term."""
+    for pattern in _ASKS_DEFINITION_ZH:
+        found = pattern.search(question)
+        if found is None:
+            continue
+        term = found.group("term")
+        latin = _LATIN_IN_BRACKETS.search(term)
+        if latin is not None:
+            return latin.group(1).strip()
+        quoted = _ZH_QUOTED.search(term)
+        term = quoted.group(1) if quoted else term
+        return term.strip(_QUOTES + "（）() 的") or None
     for pattern in _ASKS_DEFINITION:
         found = pattern.search(question)
         if found is None:
@@ -394,6 +422,9 @@ def defined_term(question: str) -> str | None:
 def defines(sentence: str, term: str) -> bool:
     """Whether the sentence defines `term`: "‘pseudonymisation’ means ...", "risk refers to ..." (or, out of a
     PDF, "riskrefers to"), "Misinformation: Incorrect or misleading ...", "the definition of a provider ..."."""
+    if re.search(r"[\u4e00-\u9fff]", term):
+        chinese = rf"{re.escape(term)}[{_QUOTES}」]?\s*[，,：:]?\s*(?:是指|指的是|系指|是|指)"
+        return bool(re.search(chinese, sentence))
     words = [re.escape(w) for w in term.split()]
     name = r"[\s\-]+".join(words) + r"(?:s|es)?"
     quoted = rf"[{_QUOTES}]?{name}[{_QUOTES}]?"

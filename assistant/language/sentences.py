@@ -172,7 +172,7 @@ def _is_abbreviation(text: str, para_start: int, dot_pos: int, punct: str) -> bo
     while (
         word_start > para_start
         and not text[word_start - 1].isspace()
-        and text[word_start - 1] not in "([\"'“"
+        and text[word_start - 1] not in "([\"'“（【「『《‘"
     ):
         word_start -= 1
     word = text[word_start:dot_pos]

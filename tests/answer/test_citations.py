@@ -227,6 +227,27 @@ def test_an_attribution_whose_section_holds_a_colon_and_a_number_still_introduce
     assert not result.unsupported and result.text.endswith("[1]")
 
 
+def test_a_chinese_question_s_quote_from_a_section_with_full_stops_keeps_its_attribution(verifier):
+    from assistant.answer.backends.extractive import quoted_from
+
+    text = "The term “watermarking” means the act of embedding information into outputs created by AI."
+    cited = Passage(
+        id="eo:x",
+        doc_id="eo",
+        title="Executive Order 14110: Safe, Secure, and Trustworthy AI",
+        heading_path="Sec. 3. Definitions",
+        text=text,
+        start=900,
+        end=900 + len(text),
+    )
+    lead = quoted_from(cited, "zh")
+    assert lead == "Executive Order 14110: Safe, Secure, and Trustworthy AI（Sec 3 Definitions）英文原文："
+    result = verifier.verify(f"{lead} {text} [1]", [cited])
+    # "Sec. 3." would have ended the claim twice, and the quote would have lost the words naming its document
+    assert [c.quote for c in result.citations] == [text]
+    assert not result.unsupported
+
+
 def test_a_quote_without_its_list_number_is_still_verbatim():
     from assistant.answer.citations import _verbatim
 

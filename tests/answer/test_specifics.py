@@ -129,6 +129,10 @@ def test_sentences_that_state_the_kind_asked_for():
         ("What are the AI Growth Zones meant to achieve?", None),  # "meant to", not a meaning
         ("Which two characteristics does the white paper use to define AI?", None),
         ("When do the rules apply?", None),
+        # In Chinese: the English term it gives in brackets, else its own.
+        ("拜登政府的第14110号行政令是如何定义“水印”（watermarking）的？", "watermarking"),
+        ("《暂行办法》中“生成式人工智能技术”是指什么？", "生成式人工智能技术"),
+        ("什么是智能体？", "智能体"),
     ],
 )
 def test_the_term_a_question_asks_the_definition_of(question, term):
@@ -150,6 +154,20 @@ def test_sentences_that_define_the_asked_term():
     assert not defines("AI actors are defined by the OECD as those who play an active role.", "risk")
     assert not defines("Risk management should be continuous.", "risk")
     assert not defines("Disinformation: information spread with the intent to deceive.", "misinformation")
+    assert defines(
+        "生成式人工智能技术，是指具有文本、图片、音频、视频等内容生成能力的模型及相关技术。",
+        "生成式人工智能技术",
+    )
+    assert not defines("提供者应当依法开展生成式人工智能技术研发。", "生成式人工智能技术")
+
+
+def test_executive_orders_are_recognised_by_number_in_english_and_chinese():
+    from assistant.answer.specifics import EO_NUMBER
+
+    assert EO_NUMBER.findall("What does Executive Order 14110 require? And EO 13960?") == ["14110", "13960"]
+    assert EO_NUMBER.findall("拜登政府的第14110号行政令是如何定义“水印”的？") == ["14110"]
+    assert EO_NUMBER.findall("美国第13859号总统行政令") == ["13859"]
+    assert EO_NUMBER.findall("section 14110 of the code; 12345号文件; Executive Order 141100") == []
 
 
 def test_a_sentence_that_defines_the_asked_term_is_preferred(embedder):

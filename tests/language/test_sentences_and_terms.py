@@ -17,6 +17,8 @@ def test_sentences_respect_abbreviations_and_list_numbers():
         "Next?",
         "1.   The purpose is clear.",
     ]
+    chinese = "人工智能法（Art. 5）规定如下。This is it."  # an abbreviation after a full-width bracket
+    assert texts(sentence_spans(chinese), chinese) == ["人工智能法（Art. 5）规定如下。", "This is it."]
 
 
 def test_bare_list_marker_joins_the_following_item():

@@ -75,6 +75,9 @@ def quoted_from(passage: Passage, asked: str) -> str:
     """The words that introduce a sentence quoted in another language than the question's: which document
     and section it comes from, and its language ("State Council Opinions ... (一、总体要求) says, in Chinese:")."""
     section = passage.heading_path.split(HEADING_SEPARATOR)[-1].strip() if passage.heading_path else ""
+    # No full stop inside the attribution ("Sec. 3. Definitions" -> "Sec 3 Definitions"): it would end the claim
+    # there, and the quote would lose the attribution that names its document.
+    section = re.sub(r"\.(?=\s)", "", section)
     language = _LANGUAGE_NAMES["zh" if asked == "en" else "en"]
     if asked == "zh":
         where = f"（{section}）" if section else ""
