@@ -41,12 +41,17 @@ class SentenceEvidence:
 
 @dataclass
 class Evidence:
-    """Scored sentences, best first, and the evidence score (the best sentence's score)."""
+    """Scored sentences, best first, and the evidence score: the best sentence's score, or `strength` when
+    the ranking holds a preference that says nothing of how well the passages answer (a recital giving way to
+    the article it restates must not make the assistant refuse)."""
 
     sentences: list[SentenceEvidence]
+    strength: float | None = None
 
     @property
     def score(self) -> float:
+        if self.strength is not None:
+            return self.strength
         return self.sentences[0].score if self.sentences else 0.0
 
 
@@ -277,6 +282,7 @@ class EvidenceScorer:
         term = defined_term(question) if kind is None else None
         recitals = recital_passages(passages)
         out: list[SentenceEvidence] = []
+        strength = 0.0
         for i, ((p_index, start, end, text), vector, sim, s_terms) in enumerate(
             zip(candidates, vectors, semantic, candidate_terms, strict=True)
         ):
@@ -297,13 +303,14 @@ class EvidenceScorer:
                 combined *= 1.0 - s.year_mismatch_penalty
             if not states_kind(text, kind):
                 combined *= 1.0 - s.kind_mismatch_penalty
-            if p_index in recitals:
-                combined *= 1.0 - s.recital_penalty
             if term is not None and defines(text, term):
                 combined = min(1.0, combined / (1.0 - s.definition_boost))
+            strength = max(strength, combined)
+            if p_index in recitals:
+                combined *= 1.0 - s.recital_penalty  # a preference between restatements only
             out.append(SentenceEvidence(p_index, start, end, text, float(sim), lexical, combined, vector))
         out.sort(key=lambda e: (-e.score, e.passage, e.start))
-        return Evidence(out)
+        return Evidence(out, strength)
 
     def _sentences(self, passages: list[Passage]) -> list[tuple[int, int, int, str]]:
         """(passage index, doc start, doc end, text) of substantive sentences, each sentence once."""

@@ -67,8 +67,8 @@ def test_recitals_are_the_unheaded_passages_before_a_retrieved_article_of_the_sa
     assert recital_passages([passages[0], passages[3]]) == set()  # no article retrieved: nothing to prefer
 
 
-def test_the_article_is_preferred_to_the_recital_that_restates_it(embedder):
-    from assistant.answer.evidence import EvidenceScorer
+def test_a_recital_gives_way_to_its_article_without_lowering_the_evidence_score(embedder):
+    from assistant.answer.evidence import Evidence, EvidenceScorer
     from assistant.config import load_settings
 
     recital = _passage(
@@ -84,14 +84,20 @@ def test_the_article_is_preferred_to_the_recital_that_restates_it(embedder):
         "This Regulation does not apply to AI systems used exclusively for military purposes.",
     )
     settings = load_settings(profile="test").answer.evidence
-    question = "Does the Regulation apply to AI systems used only for military purposes?"
+    # The recital's wording is the question's: unpenalised, it outranks the article.
+    question = "Are AI systems used exclusively for military purposes excluded from the scope?"
+
+    def scored(penalty: float) -> Evidence:
+        scorer = EvidenceScorer(embedder, settings.model_copy(update={"recital_penalty": penalty}), "english")
+        return scorer.score(question, [recital, article])
 
     def scores(penalty: float) -> dict[int, float]:
-        scorer = EvidenceScorer(embedder, settings.model_copy(update={"recital_penalty": penalty}), "english")
-        return {e.passage: e.score for e in scorer.score(question, [recital, article]).sentences}
+        return {e.passage: e.score for e in scored(penalty).sentences}
 
     plain, penalised = scores(0.0), scores(settings.recital_penalty)
+    # A preference between restatements: the evidence score the assistant abstains on does not fall.
+    assert scored(settings.recital_penalty).score == pytest.approx(max(plain.values()))
     assert settings.recital_penalty > 0
     assert penalised[1] == pytest.approx(plain[1])  # the article keeps its score
     assert penalised[0] == pytest.approx(plain[0] * (1 - settings.recital_penalty))
-    assert penalised[1] > penalised[0]
+    assert plain[0] > plain[1]  # so the evidence score above is the recital's unpenalised one
