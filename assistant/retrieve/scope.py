@@ -147,7 +147,7 @@ class DocumentNames:
                         alias.isascii() and len(alias) <= 5 and f" {alias} " in text
                     )
                 else:
-                    hit = f" {alias} " in text or f" {alias.replace(' ai ', ' ')} " in without_ai
+                    hit = _named_by(alias, text) or _named_by(alias.replace(" ai ", " "), without_ai)
                 if hit:
                     strong.append(document.id)
                     phrases.append(alias)
@@ -167,6 +167,18 @@ class DocumentNames:
                 by_place.extend(holders)
                 phrases.append(place.text)
         return NamedDocuments(tuple(strong), tuple(dict.fromkeys(by_place)), tuple(dict.fromkeys(phrases)))
+
+
+def _named_by(alias: str, text: str) -> bool:
+    """Whether the (normalised) text uses the alias as a name: not after "a" or "an" ("submit an AI action
+    plan" asks for a plan, it does not name "America's AI Action Plan")."""
+    needle = f" {alias} "
+    position = text.find(needle)
+    while position >= 0:
+        if not text[: position + 1].endswith((" a ", " an ")):
+            return True
+        position = text.find(needle, position + 1)
+    return False
 
 
 def _numbers(title: str) -> set[str]:

@@ -38,6 +38,13 @@ def test_documents_are_named_by_number_short_name_title_and_issuer():
     assert named("What is in CP 999?") == ("reply",)
 
 
+def test_a_title_used_as_a_common_noun_names_nothing():
+    # "submit an action plan" asks for a plan; "the Harbour Opportunities Action Plan" names one.
+    assert named("How long may the board take to submit a harbour opportunities action plan?") == ()
+    assert named("Does EO 16001 require an harbour safety act?") == ("eo",)
+    assert named("What does the Harbour Opportunities Action Plan recommend?")[0] == "plan"
+
+
 def test_a_shared_phrase_names_the_document_whose_whole_title_it_is():
     assert named("What does the Harbour Opportunities Action Plan recommend?")[0] == "plan"
 
