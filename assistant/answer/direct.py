@@ -79,8 +79,8 @@ _REFERENCE_BEFORE = re.compile(
 )
 
 _ASKS_WHEN = re.compile(
-    r"^\W*(?:and\s+)?(?:(?:since|until|by|from|starting|beginning|effective)\s+)?when\b|\b(?:what|which|by what|from what|on what|"
-    r"until what|in what)\s+(?:date|day|year|month|deadline)\b",
+    r"^\W*(?:and\s+)?(?:(?:since|until|by|from|starting|beginning|effective)\s+)?when\b|\b(?:since|until|by) when\b"
+    r"|\b(?:what|which|by what|from what|on what|until what|in what)\s+(?:date|day|year|month|deadline)\b",
     re.IGNORECASE,
 )
 _ASKS_CALENDAR = re.compile(r"\b(?:what|which)\s+(?:date|day|year|month)\b", re.IGNORECASE)
@@ -122,7 +122,8 @@ class DirectAnswer:
 
     start: int
     end: int
-    kind: str
+    kind: str  # what the question asks for
+    form: str = ""  # what the words are: "date", "period", "frequency", "count", "amount" or "share"
 
     def text(self, sentence: str) -> str:
         return " ".join(sentence[self.start : self.end].split())
@@ -155,13 +156,16 @@ def direct_answer(question: str, sentence: str, stemmer: str | None = "english")
     kind = asked_fact(question)
     if kind is None:
         return None
+    form = kind
     if kind == "date":
         # "When?" may be answered "within 6 months"; "by what year?" only by a date.
-        found = _one_date(question, sentence) or (
-            None if _ASKS_CALENDAR.search(question) else _one(_PERIOD, sentence)
-        )
+        found = _one_date(question, sentence)
+        if found is None and not _ASKS_CALENDAR.search(question):
+            found, form = _one(_PERIOD, sentence), "period"
     elif kind == "period":
-        found = _one(_PERIOD, sentence) or _one_date(question, sentence)
+        found = _one(_PERIOD, sentence)
+        if found is None:
+            found, form = _one_date(question, sentence), "date"
     elif kind == "frequency":
         found = _one(_FREQUENCY, sentence)
     elif kind == "share":
@@ -181,7 +185,7 @@ def direct_answer(question: str, sentence: str, stemmer: str | None = "english")
     words = sentence[start:end].split()
     if len(words) < 2 and not any(c.isdigit() for c in words[0]):
         return None  # "Annually" alone says less than the sentence ("Within 180 days ..., and annually thereafter")
-    return DirectAnswer(start, end, kind)
+    return DirectAnswer(start, end, kind, form)
 
 
 def _one(pattern: re.Pattern[str], sentence: str) -> tuple[int, int] | None:

@@ -69,6 +69,11 @@ def test_the_kind_of_fact_asked_for(question, kind):
             "in 2022",  # a year the question names is not its answer
         ),
         (
+            "Under the order, by when did the CIO Council have to publish the criteria?",  # "by when" mid-question
+            "(a) Within 60 days of the date of this order, the CIO Council shall identify the criteria.",
+            "Within 60 days",
+        ),
+        (
             "When must the agencies submit their plans?",  # "when" takes a period, "by what year" does not
             "Each agency shall submit its plan within 6 months of the date of this order.",
             "within 6 months",
@@ -286,6 +291,12 @@ def test_the_extractive_backend_answers_directly_only_when_its_sentences_agree()
         "".join(backend.generate(_request(question, [invited, playbook], ("playbook",))))
         == "10 principles [2]"
     )
+    # A date in another chosen sentence does not compete with the period asked for.
+    period_question = "How long did the order give the advisers to submit a plan?"
+    order = ("order", "(a) Within 180 days of this order, the advisers shall submit a plan.")
+    footnote = ("plan", "1 Executive Order 14179 of January 23, 2025, Federal Register 90 (20) 8741.")
+    text = "".join(backend.generate(_request(period_question, [order, footnote], ("order",))))
+    assert text == "Within 180 days [1]"
     # Two chosen sentences that state different counts: the sentences are the answer.
     other = ("playbook", "An earlier draft of the AI Playbook set out 8 principles in all.")
     text = "".join(backend.generate(_request(question, [playbook, other], ("playbook",))))

@@ -134,7 +134,7 @@ class ExtractiveBackend:
     def _direct(self, question: str, chosen: list[SentenceEvidence], asked: str) -> str | None:
         """The words that state the date or figure asked for, from the best chosen sentence that states one
         ("From 2 February 2025 [1]", the sentence being the citation's quote), unless another chosen sentence
-        states a different one."""
+        states a different one of the same form."""
         if not chosen or language_of(chosen[0].text) != asked:
             return None  # answered across languages: the quote and its gloss are the answer
         question = asked_part(question)  # a follow-up's kind is its own ("Can that be extended?")
@@ -151,6 +151,12 @@ class ExtractiveBackend:
             if other is best:
                 continue
             stated = direct_answer(question, other.text, self.stemmer)
-            if stated is not None and stated.text(other.text).lower() != words.lower():
+            # Another chosen sentence giving another value of the same form ("Within 90 days" beside "Within
+            # 180 days"; a date beside a period answers something else).
+            if (
+                stated is not None
+                and stated.form == direct.form
+                and stated.text(other.text).lower() != words.lower()
+            ):
                 return None
         return f"{words[:1].upper()}{words[1:]} [{best.passage + 1}]"
