@@ -109,6 +109,7 @@ _TWO_ASKS = re.compile(
 )
 
 # "2.3" after a line break (or nothing) is a section number; after a lower-case word or a comma it is a figure.
+_RESPECTIVELY = re.compile(r"\brespectively\b", re.IGNORECASE)
 _SECTION_NUMBER = re.compile(r"\d+(?:\.\d+)+")
 _MID_SENTENCE = re.compile(r"[a-z,;:][ \t]*$")
 _PLURAL_NOUN = re.compile(
@@ -157,22 +158,23 @@ def direct_answer(question: str, sentence: str, stemmer: str | None = "english")
     if kind is None:
         return None
     form = kind
+    asked = frozenset(terms(question, stemmer))
     if kind == "date":
         # "When?" may be answered "within 6 months"; "by what year?" only by a date.
         found = _one_date(question, sentence)
         if found is None and not _ASKS_CALENDAR.search(question):
-            found, form = _one(_PERIOD, sentence), "period"
+            found, form = _one(_PERIOD, sentence, asked, stemmer), "period"
     elif kind == "period":
-        found = _one(_PERIOD, sentence)
+        found = _one(_PERIOD, sentence, asked, stemmer)
         if found is None:
             found, form = _one_date(question, sentence), "date"
     elif kind == "frequency":
-        found = _one(_FREQUENCY, sentence)
+        found = _one(_FREQUENCY, sentence, asked, stemmer)
     elif kind == "share":
         # "up to 7 % of turnover or EUR 35 000 000": a share beside an amount is half an answer.
-        found = None if _AMOUNT.search(sentence) else _one(_SHARE, sentence)
+        found = None if _AMOUNT.search(sentence) else _one(_SHARE, sentence, asked, stemmer)
     elif kind == "amount":
-        found = None if _SHARE.search(sentence) else _one(_AMOUNT, sentence)
+        found = None if _SHARE.search(sentence) else _one(_AMOUNT, sentence, asked, stemmer)
     else:
         found = _one_count(question, sentence, stemmer)
     if found is None:
@@ -188,13 +190,54 @@ def direct_answer(question: str, sentence: str, stemmer: str | None = "english")
     return DirectAnswer(start, end, kind, form)
 
 
-def _one(pattern: re.Pattern[str], sentence: str) -> tuple[int, int] | None:
-    """The span of the only value `pattern` finds in the sentence (the same value twice counts once)."""
+def _one(
+    pattern: re.Pattern[str], sentence: str, asked: frozenset[str] = frozenset(), stemmer: str | None = None
+) -> tuple[int, int] | None:
+    """The span of the only value `pattern` finds in the sentence (the same value twice counts once); of
+    several, the one whose neighbouring words hold clearly more of the question's (`asked`) than any other's."""
     matches = list(pattern.finditer(sentence))
-    values = {" ".join(m.group(0).lower().split()) for m in matches}
-    if len(values) != 1:
-        return None
-    return matches[0].span()
+    first: dict[str, re.Match[str]] = {}
+    for m in matches:
+        first.setdefault(" ".join(m.group(0).lower().split()), m)
+    if len(first) == 1:
+        return matches[0].span()
+    if len(first) < 2 or not asked or _RESPECTIVELY.search(sentence):
+        return None  # "above 70% and above 90% respectively": the values belong to words far from them
+    # A question about 2030 is answered by the value whose clause names 2030.
+    asked_years = set(re.findall(_YEAR, " ".join(asked)))
+    if asked_years:
+        beside = [
+            m.span() for m in first.values() if asked_years & set(re.findall(_YEAR, _clause(sentence, m)))
+        ]
+        if len(beside) == 1:
+            return beside[0]
+        if beside:
+            return None
+    # Else the value whose neighbouring words hold clearly more of the question's than any other's.
+    covered = sorted(
+        ((len(asked & _neighbours(sentence, m, stemmer)), m.span()) for m in first.values()), reverse=True
+    )
+    return covered[0][1] if covered[0][0] - covered[1][0] >= 2 else None
+
+
+def _clause(sentence: str, match: re.Match[str]) -> str:
+    """The part of the sentence around a value, between semicolons or colons."""
+    left, right = _clause_bounds(sentence, match)
+    return sentence[left:right]
+
+
+def _clause_bounds(sentence: str, match: re.Match[str]) -> tuple[int, int]:
+    left = max(sentence.rfind(";", 0, match.start()), sentence.rfind(":", 0, match.start())) + 1
+    marks = [i for i in (sentence.find(";", match.end()), sentence.find(":", match.end())) if i >= 0]
+    return left, min(marks, default=len(sentence))
+
+
+def _neighbours(sentence: str, match: re.Match[str], stemmer: str | None, width: int = 10) -> set[str]:
+    """The terms of the words around a value, within its clause (up to `width` words each side)."""
+    left, right = _clause_bounds(sentence, match)
+    before = sentence[left : match.start()].split()[-width:]
+    after = sentence[match.end() : right].split()[:width]
+    return set(terms(" ".join(before + after), stemmer))
 
 
 def _one_date(question: str, sentence: str) -> tuple[int, int] | None:

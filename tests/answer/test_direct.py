@@ -114,6 +114,19 @@ def test_the_kind_of_fact_asked_for(question, kind):
             "By then, adoption of new intelligent terminals and agents should exceed 70%.",
             "exceed 70%",
         ),
+        # Two values: the one beside the question's words, or beside the year it asks about.
+        (
+            "How much funding did the response announce to build up regulators' AI capabilities?",
+            "We announce initiatives including £10 million to jumpstart regulators' AI capabilities; and a £9 "
+            "million partnership with the US on responsible AI as part of our science fund.",
+            "£10 million",
+        ),
+        (
+            "What adoption rate does the plan set for terminals and agents in 2030?",
+            "By 2027 the adoption rate of terminals and agents should exceed 70%; by 2030 the adoption rate of "
+            "terminals and agents should exceed 90%.",
+            "exceed 90%",
+        ),
         # Text as it comes out of PDFs: a footnote number before the date, a sign that opens the next amount.
         (
             "When did the government announce the fund?",
@@ -174,6 +187,17 @@ def test_the_words_that_state_the_asked_fact_are_quoted(question, sentence, expe
         (
             "By what year should basic theory see breakthroughs?",
             "For the past 5 years, China has achieved all-around breakthroughs in basic theory.",
+        ),
+        # Two values, "respectively": they belong to words far from them.
+        (
+            "What adoption rate does the plan set for terminals and agents in 2030?",
+            "The 2027 and 2030 goals are adoption rates for terminals and agents (above 70% and above 90% "
+            "respectively).",
+        ),
+        # Two values, neither clearly nearer the question's words.
+        (
+            "How much does the plan invest?",
+            "The plan invests £10 million in skills and £9 million in compute.",
         ),
         # No date at all.
         ("When does the Board meet?", "The Board shall meet regularly at the request of its Chair."),
