@@ -22,7 +22,8 @@ from ..language.sentences import LIST_ITEM, sentence_spans
 from ..language.terms import terms, words
 from ..language.translation import QueryTranslation
 from ..models import Passage
-from .specifics import asked_kind, defined_term, defines, states_kind, years
+from .definitions import defined_term, defines
+from .specifics import asked_kind, states_kind, years
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.answer.specifics import asked_kind, defined_term, defines, specifics, states_kind
+from assistant.answer.specifics import asked_kind, specifics, states_kind
 from assistant.models import Passage
 
 
@@ -115,50 +115,6 @@ def test_sentences_that_state_the_kind_asked_for():
     assert states_kind("Three bodies share the task.", "number")
     assert not states_kind("Fines shall be effective and dissuasive.", "number")
     assert states_kind("Anything at all.", None)
-
-
-@pytest.mark.parametrize(
-    ("question", "term"),
-    [
-        ("How does NIST's AI RMF define risk?", "risk"),
-        ("What does pseudonymisation mean under the GDPR?", "pseudonymisation"),
-        ("How does the 2024 response define misinformation, as opposed to disinformation?", "misinformation"),
-        ("In the AI+ industrial action, what is meant by an AI-native company?", "AI-native company"),
-        ("What is the definition of 'deployer' in the AI Act?", "deployer"),
-        ("How is a high-risk AI system defined?", "high-risk AI system"),
-        ("What are the AI Growth Zones meant to achieve?", None),  # "meant to", not a meaning
-        ("Which two characteristics does the white paper use to define AI?", None),
-        ("When do the rules apply?", None),
-        # In Chinese: the English term it gives in brackets, else its own.
-        ("拜登政府的第14110号行政令是如何定义“水印”（watermarking）的？", "watermarking"),
-        ("《暂行办法》中“生成式人工智能技术”是指什么？", "生成式人工智能技术"),
-        ("什么是智能体？", "智能体"),
-    ],
-)
-def test_the_term_a_question_asks_the_definition_of(question, term):
-    assert defined_term(question) == term
-
-
-def test_sentences_that_define_the_asked_term():
-    assert defines(
-        "‘pseudonymisation’ means the processing of personal data in such a manner ...", "pseudonymisation"
-    )
-    assert defines(
-        "In the context of the AI RMF, riskrefers to the composite measure", "risk"
-    )  # glued in the PDF
-    assert defines(
-        "Misinformation: Incorrect or misleading information spread without harmful intent.", "misinformation"
-    )
-    assert defines("A provider is an organisation or individual offering generative AI services.", "provider")
-    assert defines("(3) ‘provider’ (in this Regulation) means a natural or legal person", "provider")
-    assert not defines("AI actors are defined by the OECD as those who play an active role.", "risk")
-    assert not defines("Risk management should be continuous.", "risk")
-    assert not defines("Disinformation: information spread with the intent to deceive.", "misinformation")
-    assert defines(
-        "生成式人工智能技术，是指具有文本、图片、音频、视频等内容生成能力的模型及相关技术。",
-        "生成式人工智能技术",
-    )
-    assert not defines("提供者应当依法开展生成式人工智能技术研发。", "生成式人工智能技术")
 
 
 def test_executive_orders_are_recognised_by_number_in_english_and_chinese():
