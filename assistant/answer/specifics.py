@@ -422,10 +422,21 @@ def places(question: str) -> list[Specific]:
     return list(out.values())
 
 
+# How policy texts write the two countries they most often abbreviate ("the US", "U.S. agencies", "the UK's").
+_SHORT_NAMES = {
+    "united states": r"\bU\.S\.|\bUSA?\b|\bAmerica",
+    "united states of america": r"\bU\.S\.|\bUSA?\b|\bAmerica",
+    "united kingdom": r"\bU\.K\.|\bUK\b|\bBritain|\bBritish",
+    "united kingdom of great britain and northern ireland": r"\bU\.K\.|\bUK\b|\bBritain|\bBritish",
+}
+
+
 def _place_pattern(name: str) -> re.Pattern[str]:
     # "Germany" is also written "German", "Italy" "Italian", "China" "Chinese", "Canada" "Canadian".
     stem = name[:-1] if len(name) >= 5 and " " not in name else name
-    return re.compile(rf"\b{re.escape(stem)}", re.IGNORECASE)
+    short = _SHORT_NAMES.get(name.lower())
+    # The short names are matched as written: "us" is a pronoun.
+    return re.compile(rf"(?i:\b{re.escape(stem)})" + (f"|{short}" if short else ""))
 
 
 def proper_names(question: str) -> list[str]:

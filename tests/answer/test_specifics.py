@@ -80,6 +80,16 @@ def test_places_and_years_must_occur_too():
     chinese = passage("到2027年，新一代智能终端、智能体等应用普及率超70%。")
     assert missing("What adoption rate does China target for 2027?", chinese) == ["China"]
     assert missing("What adoption rate is targeted for 2027?", chinese) == []
+    # The short names policy texts use: "the US", "U.S.", "the UK's"; "us" the pronoun is no country.
+    partnership = passage("We are announcing a £9 million partnership with the US on responsible AI.")
+    assert missing("Does the response announce a partnership with the United States?", partnership) == []
+    assert missing("Does the response announce a partnership with the United Kingdom?", partnership) == [
+        "United Kingdom"
+    ]
+    assert missing("Did the United States join?", passage("Let us consider Britain's plan.")) == [
+        "United States"
+    ]
+    assert missing("Did the United Kingdom join?", passage("Let us consider Britain's plan.")) == []
 
 
 def test_proper_names_no_indexed_passage_uses_are_unknown():
