@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from ..language.terms import STOPWORDS, terms
-from .specifics import CURRENCY, MONTHS, NUMBER_WORDS, years
+from .specifics import ASKS_DATE, CURRENCY, MONTHS, NUMBER_WORDS, years
 
 _YEAR = r"(?:19|20)\d{2}"
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
@@ -81,11 +81,6 @@ _REFERENCE_BEFORE = re.compile(
     re.IGNORECASE,
 )
 
-_ASKS_WHEN = re.compile(
-    r"^\W*(?:and\s+)?(?:(?:since|until|by|from|starting|beginning|effective)\s+)?when\b|\b(?:since|until|by) when\b"
-    r"|\b(?:what|which|by what|from what|on what|until what|in what)\s+(?:date|day|year|month|deadline)\b",
-    re.IGNORECASE,
-)
 _ASKS_CALENDAR = re.compile(r"\b(?:what|which)\s+(?:date|day|year|month)\b", re.IGNORECASE)
 _ASKS_PERIOD = re.compile(
     r"\bhow long\b|\b(?:within|in|after|for) how many (?:days|weeks|months|years)\b|\bhow many (?:days|weeks|"
@@ -144,7 +139,7 @@ def asked_fact(question: str) -> str | None:
         return "frequency"
     if _ASKS_PERIOD.search(question):
         return "period"
-    if _ASKS_WHEN.search(question):
+    if ASKS_DATE.search(question):
         return "date"
     if _ASKS_SHARE.search(question):
         return "share"

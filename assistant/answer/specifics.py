@@ -304,9 +304,12 @@ def years(text: str) -> set[str]:
 
 
 # What kind of fact a question asks for, and how to tell a sentence that states one.
-_ASKS_DATE = re.compile(
-    r"^\W*(?:and\s+)?(?:when|since when|until when|by when|how soon)\b|\b(?:what|which|by what|from what|"
-    r"on what|until what)\s+(?:date|day|year|month|deadline|time ?frame)\b|\bdeadline\b",
+# A question asking when: "When ...?", "Since when", "by when" anywhere, "What date / year / deadline ...",
+# "How soon", a "deadline". Shared by the evidence scorer's kind check and the direct answer.
+ASKS_DATE = re.compile(
+    r"^\W*(?:and\s+)?(?:(?:since|until|by|from|starting|beginning|effective)\s+)?when\b|\b(?:since|until|by) when\b"
+    r"|\bhow soon\b|\b(?:what|which|by what|from what|on what|until what|in what)\s+(?:date|day|year|month|"
+    r"deadline|time ?frame)\b|\bdeadline\b",
     re.IGNORECASE,
 )
 _ASKS_NUMBER = re.compile(
@@ -359,7 +362,7 @@ def states_money(sentence: str) -> bool:
 
 def asked_kind(question: str) -> str | None:
     """'date' for a question asking when, 'number' for how many / how much / what share, else None."""
-    if _ASKS_DATE.search(question):
+    if ASKS_DATE.search(question):
         return "date"
     if _ASKS_NUMBER.search(question):
         return "number"
