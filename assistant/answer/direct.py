@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from ..language.terms import STOPWORDS, terms
-from .specifics import ASKS_DATE, CURRENCY, MONTHS, NUMBER_WORDS, years
+from .specifics import ASKS_DATE, CURRENCY, CURRENCY_NAME, MONTHS, NUMBER_WORDS, years
 
 _YEAR = r"(?:19|20)\d{2}"
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
@@ -56,10 +56,9 @@ _NUMBER = re.compile(
 _MULTIPLIER = re.compile(r"^(?:\s*(?:thousand|million|billion|trillion|bn|m|k)\b)?", re.IGNORECASE)
 # A currency sign or code before the figure ("£10 million", "EUR 35 000 000"), a currency's name after it ("5
 # billion euros"); a sign after a figure belongs to the next amount ("30 £250m").
-_CURRENCY_NAME = r"(?:\b(?:euros?|dollars?|pounds?|sterling|yuan|renminbi|yen)\b|元)"
 _AMOUNT = re.compile(
     rf"(?:{CURRENCY}\s?(?:\d[\d ,.]*\d|\d)(?:\s*(?:thousand|million|billion|trillion|bn|m|k)\b)?(?![\w.,]\d)"
-    rf"|(?:\d[\d ,.]*\d|\d)(?:\s*(?:thousand|million|billion|trillion|bn|m)\b)?\s*{_CURRENCY_NAME})",
+    rf"|(?:\d[\d ,.]*\d|\d)(?:\s*(?:thousand|million|billion|trillion|bn|m)\b)?\s*{CURRENCY_NAME})",
     re.IGNORECASE,
 )
 _FREQUENCY = re.compile(

@@ -340,10 +340,9 @@ _ASKS_MONEY = re.compile(
     r"euros|yuan|pounds|yen))\b|预算|资金|投资|罚款",
     re.IGNORECASE,
 )
-CURRENCY = (
-    r"(?:[$€£¥]|US\$|\b(?:EUR|USD|GBP|CNY|RMB|JPY|CAD)\b|\b(?:euros?|dollars?|pounds?|sterling|yuan|renminbi|"
-    r"yen)\b|元)"
-)
+# A currency's name ("5 billion euros", "元"), and any currency: a sign, a code or a name.
+CURRENCY_NAME = r"(?:\b(?:euros?|dollars?|pounds?|sterling|yuan|renminbi|yen)\b|元)"
+CURRENCY = rf"(?:[$€£¥]|US\$|\b(?:EUR|USD|GBP|CNY|RMB|JPY|CAD)\b|{CURRENCY_NAME})"
 _STATES_MONEY = re.compile(
     rf"{CURRENCY}\s?\d|\d[\d,.]*\s*(?:(?:{NUMBER_WORDS}|bn|m)\s+|[万亿]+)?{CURRENCY}",
     re.IGNORECASE,
