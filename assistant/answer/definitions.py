@@ -8,6 +8,9 @@ sentences around it that use the word; the evidence scorer raises the sentence t
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+
+from ..language.chinese import has_cjk
 
 # "How does the AI RMF define risk?", "What does pseudonymisation mean under the GDPR?", "What is meant by an
 # AI-native company?", "What is the definition of a provider?", "How is misinformation defined?"
@@ -65,9 +68,14 @@ def defined_term(question: str) -> str | None:
 def defines(sentence: str, term: str) -> bool:
     """Whether the sentence defines `term`: "‘pseudonymisation’ means ...", "risk refers to ..." (or, out of a
     PDF, "riskrefers to"), "Misinformation: Incorrect or misleading ...", "the definition of a provider ..."."""
-    if re.search(r"[\u4e00-\u9fff]", term):
-        chinese = rf"{re.escape(term)}[{_QUOTES}」]?\s*[，,：:]?\s*(?:是指|指的是|系指|是|指)"
-        return bool(re.search(chinese, sentence))
+    return bool(_definition_of(term).search(sentence))
+
+
+@lru_cache(maxsize=64)
+def _definition_of(term: str) -> re.Pattern[str]:
+    """The pattern of a sentence defining `term`, built once per term (the scorer tries every candidate)."""
+    if has_cjk(term):
+        return re.compile(rf"{re.escape(term)}[{_QUOTES}」]?\s*[，,：:]?\s*(?:是指|指的是|系指|是|指)")
     words = [re.escape(w) for w in term.split()]
     name = r"[\s\-]+".join(words) + r"(?:s|es)?"
     quoted = rf"[{_QUOTES}]?{name}[{_QUOTES}]?"
@@ -75,9 +83,8 @@ def defines(sentence: str, term: str) -> bool:
         r"(?:\s*\([^)]{0,60}\))?\s*(?:means|shall mean|refers to|refer to|is defined as|are defined as|"
         r"is understood as|denotes|:|—|–)"
     )
-    pattern = re.compile(
+    return re.compile(
         rf"(?<![\w-]){quoted}{verb}|\bdefinition of (?:an? |the )?{quoted}|\bdefin\w* {quoted} as\b"
         rf"|^\W*(?:an? |the )?{quoted} (?:is|are) (?:an?|the)\b",
         re.IGNORECASE,
     )
-    return bool(pattern.search(sentence))
