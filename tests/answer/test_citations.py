@@ -10,12 +10,12 @@ P1 = (
 P2 = "The AI Act entered into force on 1 August 2024. Prohibitions apply from 2 February 2025."
 
 
-def passage(i, text, start=1000):
+def passage(i, text, start=1000, *, title=None, heading_path="Part 1"):
     return Passage(
         id=f"doc{i}:x",
         doc_id=f"doc{i}",
-        title=f"Doc {i}",
-        heading_path="Part 1",
+        title=title or f"Doc {i}",
+        heading_path=heading_path,
         text=text,
         start=start,
         end=start + len(text),
@@ -211,14 +211,12 @@ def test_verbatim_quotes_are_verified_without_encoding_anything(verifier, embedd
 
 def test_an_attribution_whose_section_holds_a_colon_and_a_number_still_introduces_its_quote(verifier):
     text = "Development of the framework is directed by the National AI Initiative Act of 2020."
-    cited = Passage(
-        id="nist:x",
-        doc_id="nist",
+    cited = passage(
+        1,
+        text,
+        300,
         title="AI Risk Management Framework (AI RMF 1.0)",
         heading_path="Appendix D: Attributes of the AI RMF 42",
-        text=text,
-        start=300,
-        end=300 + len(text),
     )
     claim = f"AI Risk Management Framework (AI RMF 1.0)（Appendix D: Attributes of the AI RMF 42）英文原文： {text} [1]"
     result = verifier.verify(claim, [cited])
@@ -231,14 +229,12 @@ def test_a_chinese_question_s_quote_from_a_section_with_full_stops_keeps_its_att
     from assistant.answer.backends.extractive import quoted_from
 
     text = "The term “watermarking” means the act of embedding information into outputs created by AI."
-    cited = Passage(
-        id="eo:x",
-        doc_id="eo",
+    cited = passage(
+        1,
+        text,
+        900,
         title="Executive Order 14110: Safe, Secure, and Trustworthy AI",
         heading_path="Sec. 3. Definitions",
-        text=text,
-        start=900,
-        end=900 + len(text),
     )
     lead = quoted_from(cited, "zh")
     assert lead == "Executive Order 14110: Safe, Secure, and Trustworthy AI（Sec 3 Definitions）英文原文："
