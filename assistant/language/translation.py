@@ -20,7 +20,8 @@ from typing import Literal
 from . import chinese
 from .cedict import dictionary
 from .glossary import glossary
-from .terms import STOPWORDS
+from .stopwords import chinese_stopwords
+from .terms import STOPWORDS, terms
 
 Origin = Literal["glossary", "CC-CEDICT"]
 
@@ -70,6 +71,10 @@ class QueryTranslation:
             by_source.setdefault(gloss.source, []).append(gloss.target)
         numbers = [(word,) for word in self.text.split() if word[0].isdigit()]
         return [tuple(targets) for targets in by_source.values()] + numbers
+
+    def term_groups(self, stemmer: str | None) -> list[list[list[str]]]:
+        """`groups` as index terms: each group's words, each word as its terms (a phrase has several)."""
+        return [[terms(word, stemmer) for word in group] for group in self.groups()]
 
     def glosses_in(self, sentence: str) -> list[Gloss]:
         """The glosses whose translated side a sentence in the target language contains, in sentence order."""
@@ -179,6 +184,8 @@ class QueryTranslator:
                 words.append(word)
                 continue
             english = glossary().english_for(word)
+            if english is None and word in chinese_stopwords():
+                continue  # 什么, 哪些, 如何: nothing to look for
             if english is not None:
                 glosses.append(Gloss(word, english, "glossary"))
                 words.append(english)

@@ -60,6 +60,24 @@ def test_chinese_question_into_english():
     assert "ai act" in translation.text and "high-risk ai system" in translation.text
 
 
+def test_a_chinese_questions_function_words_are_not_translated():
+    translation = QueryTranslator().translate("英国白皮书提出了哪些原则？对数据隐私有什么要求？")
+    assert translation is not None
+    sources = {g.source for g in translation.glosses}
+    assert {"白皮书", "原则"} <= sources
+    # 哪些 ("which ones? who?"), 什么 ("what? something"), 对 ("right; correct"): stopwords-iso's Chinese list
+    assert not sources & {"哪些", "什么", "对"}
+    assert "something" not in translation.text.split()
+
+
+def test_term_groups_keep_each_words_renderings_together():
+    translation = QueryTranslator().translate("英国白皮书提出了哪些原则？")
+    groups = translation.term_groups("english")
+    assert any(["white", "paper"] in group for group in groups)  # a phrase is one rendering of its terms
+    principle = next(group for group in groups if ["principl"] in group)
+    assert len(principle) == 2  # 原则: "principle" and "doctrine", one part of the question
+
+
 def test_nothing_to_translate():
     assert QueryTranslator().translate("Why is it so?") is None
 
