@@ -206,7 +206,7 @@ def lexical_coverage(weights: dict[str, float], sentence_terms: AbstractSet[str]
 
 def translated_groups(translation: QueryTranslation, stemmer: str | None) -> list[list[frozenset[str]]]:
     """The translation's word groups, each word as the set of index terms a sentence must have to use it."""
-    return [[frozenset(terms(word, stemmer)) for word in group] for group in translation.groups()]
+    return [[frozenset(word) for word in group] for group in translation.term_groups(stemmer)]
 
 
 def _covers(group: list[frozenset[str]], sentence_terms: AbstractSet[str]) -> bool:

@@ -67,7 +67,39 @@ class LexicalIndex:
         known = [t for t in query_terms if t in vocab]
         if not known:
             return []
-        scores = self._bm25.get_scores(known)  # type: ignore[attr-defined]
+        return self._top(self._bm25.get_scores(known), k, mask)  # type: ignore[attr-defined]
+
+    def search_alternatives(
+        self, groups: list[list[list[str]]], k: int, mask: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
+        """Like `search` for a query whose parts each have several renderings (a translated word's senses):
+        a passage scores the best rendering of each part, summed over the parts, so that a word with five
+        senses weighs no more than a word with one (a structured query, as in dictionary-based cross-language
+        retrieval). A rendering of several terms scores their mean: a long dictionary sense ("joe biden, us
+        president-elect ...") weighs no more than a one-word one."""
+        if self._bm25 is None or not groups:
+            return []
+        vocab: dict[str, int] = self._bm25.vocab_dict  # type: ignore[attr-defined]
+        term_scores: dict[str, np.ndarray] = {}
+
+        def score(term: str) -> np.ndarray:
+            if term not in term_scores:
+                term_scores[term] = self._bm25.get_scores([term])  # type: ignore[attr-defined]
+            return term_scores[term]
+
+        total: np.ndarray | None = None
+        for group in groups:
+            renderings = [[t for t in rendering if t in vocab] for rendering in group]
+            renderings = [r for r in renderings if r]
+            if not renderings:
+                continue
+            best = np.max([np.mean([score(t) for t in r], axis=0) for r in renderings], axis=0)
+            total = best if total is None else total + best
+        if total is None:
+            return []
+        return self._top(total, k, mask)
+
+    def _top(self, scores: np.ndarray, k: int, mask: np.ndarray | None) -> list[tuple[int, float]]:
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
         k = min(k, len(scores))

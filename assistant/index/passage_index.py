@@ -216,6 +216,14 @@ class PassageIndex:
         hits = view.index.search(query_terms, n, view.mask(filters))
         return [(view.index.ids[i], score) for i, score in hits]
 
+    def lexical_search_alternatives(
+        self, groups: list[list[list[str]]], n: int, filters: Filters | None = None
+    ) -> list[tuple[str, float]]:
+        """BM25 search where each part of the query has alternative renderings (LexicalIndex.search_alternatives)."""
+        view = self.lexical()
+        hits = view.index.search_alternatives(groups, n, view.mask(filters))
+        return [(view.index.ids[i], score) for i, score in hits]
+
     def knows(self, text: str) -> bool:
         """Whether every index term of `text` occurs in some indexed passage (a name no document uses: no)."""
         found = terms(text, self.settings.retrieval.bm25.stemmer)

@@ -21,6 +21,9 @@ from ..models import HEADING_SEPARATOR, DocumentInfo, Filters, Passage, PassageS
 from .rerank import Reranker, build_reranker, combine, passage_input
 from .scope import DocumentNames
 
+# A BM25 query: its terms, or (a translated question) each word's renderings, each a list of terms.
+LexicalQuery = list[str] | list[list[list[str]]]
+
 
 @dataclass
 class Retrieval:
@@ -224,13 +227,13 @@ class HybridRetriever:
         asked = language_of(query)
         translation = self.translation(query)
         translated_vector: np.ndarray | None = None
-        translated_terms: list[str] = []
+        translated_terms: LexicalQuery = []
         if translation is not None:
             started = time.perf_counter()
             in_target = self._in_language(filters, translation.target_language)
             crosslingual = self.settings.crosslingual.weight
             if mode in ("hybrid", "bm25"):
-                translated_terms = terms(translation.text, self.settings.bm25.stemmer)
+                translated_terms = translation.term_groups(self.settings.bm25.stemmer)
                 self._lexical(translated_terms, n, in_target, "bm25_translated", rankings, scores)
                 weights["bm25_translated"] = fusion.bm25_weight * crosslingual
             if translation.target_language == "en" and mode in ("hybrid", "dense"):
@@ -349,14 +352,17 @@ class HybridRetriever:
 
     def _lexical(
         self,
-        query_terms: list[str],
+        query: LexicalQuery,
         n: int,
         filters: Filters | None,
         name: str,
         rankings: dict[str, list[str]],
         scores: dict[str, PassageScores],
     ) -> None:
-        hits = self.index.lexical_search(query_terms, n, filters)
+        if query and isinstance(query[0], list):  # a translated query: each word's renderings
+            hits = self.index.lexical_search_alternatives(query, n, filters)  # type: ignore[arg-type]
+        else:
+            hits = self.index.lexical_search(query, n, filters)  # type: ignore[arg-type]
         _record("bm25", name, hits, rankings, scores)
 
     def named_documents(self, query: str, filters: Filters | None = None) -> tuple[str, ...]:
