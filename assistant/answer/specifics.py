@@ -331,7 +331,13 @@ NUMBER_WORDS = (
     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
     "hundred|thousand|million|billion|trillion|half|double|twice|dozen"
 )
-_STATES_NUMBER = re.compile(rf"\d|\b(?:{NUMBER_WORDS})\b|[一二三四五六七八九十百千万亿%％]", re.IGNORECASE)
+# A figure: digits that are neither a year standing alone ("the 2018 Coordinated Plan") nor a footnote mark glued
+# to a word ("processes4"), a number word, or a Chinese numeral.
+_STATES_NUMBER = re.compile(
+    r"(?<![A-Za-z0-9.,])(?!(?:19|20)\d{2}(?![\d%]|[.,]\d))\d"
+    rf"|\b(?:{NUMBER_WORDS})\b|[一二三四五六七八九十百千万亿%％]",
+    re.IGNORECASE,
+)
 
 
 _ASKS_MONEY = re.compile(

@@ -127,6 +127,11 @@ def test_sentences_that_state_the_kind_asked_for():
     assert states_kind("Fines of up to EUR 35 000 000 may be imposed.", "number")
     assert states_kind("Three bodies share the task.", "number")
     assert not states_kind("Fines shall be effective and dissuasive.", "number")
+    # a year standing alone, or a footnote mark glued to a word, is no figure; a year with a share is one
+    assert not states_kind("Since the 2018 Coordinated Plan, most Member States adopted strategies4.", "number")
+    assert states_kind("A total of 19 Member States have adopted strategies.", "number")
+    assert states_kind("In 2025, 40% of firms used AI.", "number")
+    assert states_kind("EUR 1,5 billion to set up a network of hubs.", "number")
     assert states_kind("Anything at all.", None)
 
 
