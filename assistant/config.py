@@ -263,11 +263,11 @@ class EvidenceSettings(Section):
         "names only other years.",
     )
     kind_mismatch_penalty: float = Field(
-        0.15,
+        0.2,
         ge=0,
         le=1,
-        description="Share taken off a sentence's score when the question asks when (or how many, how much) "
-        "and the sentence states no date (or no number).",
+        description="Share taken off a sentence's score when the question asks when (or how many, how much; "
+        "who, which body) and the sentence states no date (or no figure; no name the question does not use).",
     )
     recital_penalty: float = Field(
         0.3,

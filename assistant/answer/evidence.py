@@ -280,6 +280,8 @@ class EvidenceScorer:
         n_passages = max(1, len(passages))
         asked_years = question_years(question, document_names)
         kind = asked_kind(question)
+        question_terms = set(terms(question, self.stemmer))
+        asked_word = lambda word: bool(set(terms(word, self.stemmer)) <= question_terms)  # noqa: E731
         term = defined_term(question) if kind is None else None
         recitals = recital_passages(passages)
         out: list[SentenceEvidence] = []
@@ -302,7 +304,7 @@ class EvidenceScorer:
             ) / total_weight
             if year_mismatch(asked_years, text):
                 combined *= 1.0 - s.year_mismatch_penalty
-            if not states_kind(text, kind):
+            if not states_kind(text, kind, asked_word):
                 combined *= 1.0 - s.kind_mismatch_penalty
             if term is not None and defines(text, term):
                 combined = min(1.0, combined / (1.0 - s.definition_boost))

@@ -365,21 +365,45 @@ def states_money(sentence: str) -> bool:
     return bool(_STATES_MONEY.search(sentence))
 
 
+# A question asking who: "Who chairs ...?", "Which agency heads ...", "Through which body ...".
+_ASKS_WHO = re.compile(
+    r"^\W*(?:and\s+)?who\b|\bwho\s+(?:is|are|was|were|will|would|must|shall|should|chairs?|chaired|leads?|led|"
+    r"sits?|coordinates?|signed|issues?|issued|oversees?|runs?|makes?\s+up)\b|\b(?:which|what)\s+(?:body|bodies|"
+    r"agency|agencies|authority|authorities|organi[sz]ations?|office|offices|department|departments|ministry|"
+    r"ministries|minister|official|officials|person|persons|committee|council|board|institution|institutions)\b",
+    re.IGNORECASE,
+)
+_NAME_WORD = re.compile(r"(?<![\w'’])(?:[A-Z][a-z]+[\w'’-]*|[A-Z]{2,}s?)\b")
+
+
 def asked_kind(question: str) -> str | None:
-    """'date' for a question asking when, 'number' for how many / how much / what share, else None."""
+    """'date' for a question asking when, 'number' for how many / how much / what share, 'who' for who or
+    which body, else None."""
     if ASKS_DATE.search(question):
         return "date"
     if _ASKS_NUMBER.search(question):
         return "number"
+    if _ASKS_WHO.search(question):
+        return "who"
     return None
 
 
-def states_kind(sentence: str, kind: str | None) -> bool:
-    """Whether the sentence states the kind of fact asked for (any sentence does when none is asked)."""
+def states_kind(sentence: str, kind: str | None, asked: Callable[[str], bool] = lambda word: False) -> bool:
+    """Whether the sentence states the kind of fact asked for (any sentence does when none is asked). For
+    "who", a name the question does not already use (`asked` says whether it does): "The Assistant to the
+    President ... shall serve as Chair" names someone, "The Chair may create subgroups of the White House AI
+    Council" only repeats the question."""
     if kind == "date":
         return bool(_STATES_DATE.search(sentence))
     if kind == "number":
         return bool(_STATES_NUMBER.search(sentence))
+    if kind == "who":
+        words = _NAME_WORD.findall(sentence)
+        first = sentence.lstrip()[:1].isupper()
+        return any(
+            not (i == 0 and first) and word.lower() not in _COMMON_CAPITALS and not asked(word)
+            for i, word in enumerate(words)
+        )
     return True
 
 

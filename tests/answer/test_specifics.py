@@ -112,7 +112,8 @@ def test_proper_names_no_indexed_passage_uses_are_unknown():
         ("How many articles does the regulation have?", "number"),
         ("What is the maximum fine for a breach?", "number"),
         ("What share of funding goes to research?", "number"),
-        ("Which bodies oversee enforcement?", None),
+        ("Which bodies oversee enforcement?", "who"),
+        ("Which principles guide regulators?", None),
         ("Is the system exempt?", None),
     ],
 )
@@ -128,11 +129,45 @@ def test_sentences_that_state_the_kind_asked_for():
     assert states_kind("Three bodies share the task.", "number")
     assert not states_kind("Fines shall be effective and dissuasive.", "number")
     # a year standing alone, or a footnote mark glued to a word, is no figure; a year with a share is one
-    assert not states_kind("Since the 2018 Coordinated Plan, most Member States adopted strategies4.", "number")
+    assert not states_kind(
+        "Since the 2018 Coordinated Plan, most Member States adopted strategies4.", "number"
+    )
     assert states_kind("A total of 19 Member States have adopted strategies.", "number")
     assert states_kind("In 2025, 40% of firms used AI.", "number")
     assert states_kind("EUR 1,5 billion to set up a network of hubs.", "number")
     assert states_kind("Anything at all.", None)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who chairs the White House AI Council created by Executive Order 14110?",
+        "Under Executive Order 13859, which agency heads must give priority to AI applications?",
+        "Through which body is the American AI Initiative coordinated?",
+        "And who signed it?",
+    ],
+)
+def test_questions_asking_who(question):
+    assert asked_kind(question) == "who"
+
+
+def test_a_sentence_answers_who_when_it_names_someone_the_question_does_not():
+    from assistant.language.terms import terms
+
+    question = "Who chairs the White House AI Council created by Executive Order 14110?"
+    asked_terms = set(terms(question))
+
+    def asked(word):
+        return set(terms(word)) <= asked_terms
+
+    chair = "The Assistant to the President and Deputy Chief of Staff for Policy shall serve as Chair of the Council."
+    assert states_kind(chair, "who", asked)
+    assert states_kind("(b) Its Chair is the Director of OSTP.", "who", asked)  # an acronym is a name
+    # only the question's own names ("Chair", "White House AI Council"), or none at all
+    assert not states_kind(
+        "(d) The Chair may create subgroups of White House AI Council members.", "who", asked
+    )
+    assert not states_kind("The council shall meet regularly.", "who", asked)
 
 
 def test_executive_orders_are_recognised_by_number_in_english_and_chinese():
