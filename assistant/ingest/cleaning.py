@@ -296,9 +296,11 @@ _ENDS_WITH_PAGE = re.compile(r"^.{2,160}?\S\s+(?:\d{1,3}|[ivxlc]{1,6})$")
 
 def _toc_lines(lines: _Lines) -> list[int]:
     """Table-of-contents blocks: a title such as 'Contents' or a dot-leader line, then entries that end in
-    page numbers, their wrapped first lines and the page furniture between them."""
+    page numbers (or, under a 'Contents' title, headings that the body repeats as lines of their own: a table
+    without page numbers), their wrapped first lines and the page furniture between them."""
     out: set[int] = set()
     n = len(lines)
+    last_start: dict[str, int] | None = None
     i = 0
     while i < n:
         s = lines.stripped[i]
@@ -307,17 +309,25 @@ def _toc_lines(lines: _Lines) -> list[int]:
             continue
         block = [i]
         entries = 1 if TOC_LINE.match(s) else 0
+        titled = bool(_TOC_TITLE.match(s))
+        if titled and last_start is None:
+            last_start = _line_starts(lines)
         j = i + 1
         while j < n:
             t = lines.stripped[j]
             if not t or _LONE_NUMBER.match(t.lower()) or _TOC_TITLE.match(t) or _is_page_marker(t):
                 block.append(j)
             elif TOC_LINE.match(t) or (
-                _ENDS_WITH_PAGE.match(t) and not t.endswith((".", ";")) and (entries or _TOC_TITLE.match(s))
+                _ENDS_WITH_PAGE.match(t) and not t.endswith((".", ";")) and (entries or titled)
             ):
                 block.append(j)
                 entries += 1
             elif _wraps_into_entry(lines, j):
+                block.append(j)
+            elif titled and last_start is not None and _repeated_later(t, j, last_start):
+                block.append(j)
+                entries += 1
+            elif titled and entries and _wraps_a_repeated_entry(lines, j, last_start):
                 block.append(j)
             else:
                 break
@@ -326,6 +336,40 @@ def _toc_lines(lines: _Lines) -> list[int]:
             out.update(k for k in block if lines.stripped[k])
         i = max(j, i + 1)
     return sorted(out)
+
+
+_START_CHARS = 40
+
+
+def _start_key(line: str) -> str:
+    return " ".join(line.lower().split())[:_START_CHARS]
+
+
+def _line_starts(lines: _Lines) -> dict[str, int]:
+    """Each line's opening characters (normalised) -> the last line that opens with them."""
+    return {_start_key(t): k for k, t in enumerate(lines.stripped) if len(t) >= 8}
+
+
+def _repeated_later(line: str, index: int, last_start: dict[str, int]) -> bool:
+    """Whether a later line opens as this one does: a table-of-contents entry that the body repeats as its
+    heading ("Section 2 Revisions to the AI Basic Plan"), however either wraps."""
+    return (
+        len(line) >= 8 and not line.endswith((".", ";")) and last_start.get(_start_key(line), -1) > index + 1
+    )
+
+
+def _wraps_a_repeated_entry(lines: _Lines, index: int, last_start: dict[str, int] | None) -> bool:
+    """Lines without a full stop before a repeated entry within three more: a wrapped heading's tail, or an
+    entry the body words differently."""
+    if last_start is None:
+        return False
+    for j in range(index, min(index + 4, len(lines))):
+        line = lines.stripped[j]
+        if len(line) > 120 or line.endswith((".", ";", ":")):
+            return False
+        if j > index and _repeated_later(line, j, last_start):
+            return True
+    return False
 
 
 def _wraps_into_entry(lines: _Lines, index: int) -> bool:

@@ -75,6 +75,39 @@ def test_table_of_contents_blocks():
     assert not any("framework" in t for t in toc)
 
 
+def test_a_table_of_contents_without_page_numbers_is_found_by_the_headings_the_body_repeats():
+    # The Japanese AI Basic Plan's table lists its headings with no page numbers and no dot leaders; the body
+    # repeats each (wrapped or worded a little differently), and nothing after the table is cut.
+    text = (
+        "Table of Contents\n"
+        "Chapter 1 Basic Concept — Aiming to Become the most AI-friendly country in the world\n"
+        "Chapter 2 Basic Policies on Measures for Promoting Research and Development, and Utilization of AI\n"
+        "Technology\n"
+        "Section 1 Accelerating AI Utilization\n"
+        "Section 2 Revisions to the AI Basic Plan\n"
+        "Chapter 1 Basic Concept — Aiming to Become the most AI-friendly country in the\n"
+        "world\n" + BODY + "\n"
+        "Chapter 2 Basic Policies on Measures for Promoting Research and Development, and\n" + BODY + "\n"
+        "Section 1 Accelerating AI Utilization\n" + BODY + "\n"
+        "Section 2 Revisions to the AI Basic Plan\n" + BODY
+    )
+    toc = spans_of(text, "toc")
+    assert toc[0] == "Table of Contents" and toc[-1] == "Section 2 Revisions to the AI Basic Plan"
+    assert "Technology" in toc and len(toc) == 6
+    # the body's own headings stay
+    assert text.count("Section 1 Accelerating AI Utilization") == 2
+    first_heading = text.index("Chapter 1", text.index("Section 2 Revisions"))
+    assert all(not (s.start <= first_heading < s.end) for s in noise_spans(text))
+    # a line the body repeats, outside a 'Contents' block, is no table of contents
+    assert (
+        spans_of(
+            "Section 1 Accelerating AI Utilization\n" + BODY + "\nSection 1 Accelerating AI Utilization\n",
+            "toc",
+        )
+        == []
+    )
+
+
 def test_url_lines_and_available_at_boilerplate():
     text = (
         BODY
