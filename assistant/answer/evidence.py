@@ -23,7 +23,7 @@ from ..language.terms import terms, words
 from ..language.translation import QueryTranslation
 from ..models import Passage
 from .definitions import defined_term, defines
-from .specifics import asked_kind, states_kind, years
+from .specifics import asked_kind, counted_noun, counts, states_kind, years
 
 
 @dataclass
@@ -282,6 +282,9 @@ class EvidenceScorer:
         kind = asked_kind(question)
         question_terms = set(terms(question, self.stemmer))
         asked_word = lambda word: bool(set(terms(word, self.stemmer)) <= question_terms)  # noqa: E731
+        noun = counted_noun(question) if kind == "number" else None
+        noun_terms = set(terms(noun, self.stemmer)) if noun else set()
+        counted = (lambda word: bool(noun_terms & set(terms(word, self.stemmer)))) if noun_terms else None
         term = defined_term(question) if kind is None else None
         recitals = recital_passages(passages)
         out: list[SentenceEvidence] = []
@@ -306,6 +309,8 @@ class EvidenceScorer:
                 combined *= 1.0 - s.year_mismatch_penalty
             if not states_kind(text, kind, asked_word):
                 combined *= 1.0 - s.kind_mismatch_penalty
+            elif counted is not None and not counts(text, counted):
+                combined *= 1.0 - s.kind_mismatch_penalty / 2  # a figure, but not of the thing counted
             if term is not None and defines(text, term):
                 combined = min(1.0, combined / (1.0 - s.definition_boost))
             strength = max(strength, combined)

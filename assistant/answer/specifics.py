@@ -376,6 +376,42 @@ _ASKS_WHO = re.compile(
 _NAME_WORD = re.compile(r"(?<![\w'’])(?:[A-Z][a-z]+[\w'’-]*|[A-Z]{2,}s?)\b")
 
 
+# "How many principles does ...": the words after "how many" up to the first function word; the last is the
+# thing counted.
+_HOW_MANY = re.compile(
+    r"\bhow many\s+((?:[A-Za-z][\w'’-]*\s+){0,3}?[A-Za-z][\w'’-]*)\b(?=\s+(?:does|do|did|is|are|was|were|has|have|"
+    r"had|must|shall|should|will|would|can|could|may|in|of|under|per|for|from|at|on|and|or)\b|\s*[?,])",
+    re.IGNORECASE,
+)
+# A figure (as in _STATES_NUMBER: no year standing alone) and the three words after it.
+_COUNT = re.compile(
+    r"(?:(?<![A-Za-z0-9.,])(?!(?:19|20)\d{2}(?![\d%]|[.,]\d))\d[\d,.]*"
+    rf"|\b(?:{NUMBER_WORDS})\b)((?:\W+[\w'’-]+){{1,3}})",
+    re.IGNORECASE,
+)
+_BETWEEN_COUNT_AND_NOUN_NOT = frozenset(
+    ["of", "on", "in", "for", "to", "from", "per", "by", "with", "and", "or"]
+)
+
+
+def counted_noun(question: str) -> str | None:
+    """The thing a "how many" question counts ("principles", "responses", "Member States" -> "States")."""
+    match = _HOW_MANY.search(question)
+    return match.group(1).split()[-1] if match else None
+
+
+def counts(sentence: str, noun: Callable[[str], bool]) -> bool:
+    """Whether the sentence puts a number before the counted thing (`noun` tells its words), within three words:
+    "10 core principles", "the “three principles”", "19 Member States"."""
+    for match in _COUNT.finditer(sentence):
+        for word in re.findall(r"[\w'’-]+", match.group(1)):
+            if noun(word):
+                return True
+            if word.lower() in _BETWEEN_COUNT_AND_NOUN_NOT:
+                break
+    return False
+
+
 def asked_kind(question: str) -> str | None:
     """'date' for a question asking when, 'number' for how many / how much / what share, 'who' for who or
     which body, else None."""

@@ -170,6 +170,39 @@ def test_a_sentence_answers_who_when_it_names_someone_the_question_does_not():
     assert not states_kind("The council shall meet regularly.", "who", asked)
 
 
+@pytest.mark.parametrize(
+    ("question", "noun"),
+    [
+        ("How many principles does the UK government's AI Playbook set out?", "principles"),
+        ("How many EU Member States had adopted a national AI strategy?", "States"),
+        ("How much will they invest, and how many hubs is the network meant to have?", "hubs"),
+        ("How many principles and how many basic policies does Chapter 2 lay down?", "principles"),
+        ("How many?", None),
+        ("What is the maximum fine?", None),
+    ],
+)
+def test_the_thing_a_how_many_question_counts(question, noun):
+    from assistant.answer.specifics import counted_noun
+
+    assert counted_noun(question) == noun
+
+
+def test_a_sentence_counts_the_thing_asked_about():
+    from assistant.answer.specifics import counts
+    from assistant.language.terms import terms
+
+    def principles(word):
+        return "principl" in terms(word)
+
+    assert counts("This playbook defines 10 core principles for AI use.", principles)
+    assert counts("This Chapter sets forth the “three principles” and “four basic policies”.", principles)
+    assert not counts(
+        "Since 2019 these principles have guided regulators.", principles
+    )  # a year counts nothing
+    assert not counts("It has 5 sections on principles.", principles)  # five sections, not five principles
+    assert not counts("Regulators apply the principles.", principles)
+
+
 def test_executive_orders_are_recognised_by_number_in_english_and_chinese():
     from assistant.answer.specifics import EO_NUMBER
 
