@@ -366,6 +366,16 @@ def states_money(sentence: str) -> bool:
 
 
 # A question asking who: "Who chairs ...?", "Which agency heads ...", "Through which body ...".
+# "Where" asks for a place, unless it asks for a position or a goal ("Where does the UK stand on ...?", "Where
+# does the plan expect China to be by 2035?").
+_ASKS_WHERE = re.compile(
+    r"^\W*(?:and\s+)?where\b|\bwhere\s+(?:is|are|was|were|will|would|did|does|do)\b", re.I
+)
+_FIGURATIVE_WHERE = re.compile(
+    r"\b(?:stands?|standing|expects?|expected|aims?|wants?|sees?|envisag\w*|envision\w*|headed|heading|going|"
+    r"leaves?|left|lie|lies)\b",
+    re.IGNORECASE,
+)
 _ASKS_WHO = re.compile(
     r"^\W*(?:and\s+)?who\b|\bwho\s+(?:is|are|was|were|will|would|must|shall|should|chairs?|chaired|leads?|led|"
     r"sits?|coordinates?|signed|issues?|issued|oversees?|runs?|makes?\s+up)\b|\b(?:which|what)\s+(?:body|bodies|"
@@ -413,13 +423,15 @@ def counts(sentence: str, noun: Callable[[str], bool]) -> bool:
 
 
 def asked_kind(question: str) -> str | None:
-    """'date' for a question asking when, 'number' for how many / how much / what share, 'who' for who or
-    which body, else None."""
+    """'date' for a question asking when, 'number' for how many / how much / what share, 'who' for who,
+    which body or where (a name answers them), else None."""
     if ASKS_DATE.search(question):
         return "date"
     if _ASKS_NUMBER.search(question):
         return "number"
-    if _ASKS_WHO.search(question):
+    if _ASKS_WHO.search(question) or (
+        _ASKS_WHERE.search(question) and not _FIGURATIVE_WHERE.search(question)
+    ):
         return "who"
     return None
 

@@ -145,10 +145,17 @@ def test_sentences_that_state_the_kind_asked_for():
         "Under Executive Order 13859, which agency heads must give priority to AI applications?",
         "Through which body is the American AI Initiative coordinated?",
         "And who signed it?",
+        "Where will the first AI Growth Zone be built?",
+        "where is the headquarters located",
     ],
 )
 def test_questions_asking_who(question):
     assert asked_kind(question) == "who"
+
+
+def test_where_asking_for_a_position_or_a_goal_asks_for_no_name():
+    assert asked_kind("Where does the AI+ initiative expect China to be by 2035?") is None
+    assert asked_kind("Where does the UK stand on regulating foundation models?") is None
 
 
 def test_a_sentence_answers_who_when_it_names_someone_the_question_does_not():
