@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..language.chinese import has_cjk
 from ..models import Passage
 
 # A provision the question names: "Article 118", "Art. 5(1)", "Section 15", "Sec. 4", "Annex XV", "Chapter XII".
@@ -446,6 +447,8 @@ def states_kind(sentence: str, kind: str | None, asked: Callable[[str], bool] = 
     if kind == "number":
         return bool(_STATES_NUMBER.search(sentence))
     if kind == "who":
+        if has_cjk(sentence):
+            return True  # Chinese writes names without capitals: no telling, so no penalty
         words = _NAME_WORD.findall(sentence)
         first = sentence.lstrip()[:1].isupper()
         return any(

@@ -175,6 +175,8 @@ def test_a_sentence_answers_who_when_it_names_someone_the_question_does_not():
         "(d) The Chair may create subgroups of White House AI Council members.", "who", asked
     )
     assert not states_kind("The council shall meet regularly.", "who", asked)
+    # Chinese writes names without capitals: a Chinese sentence is not held to it
+    assert states_kind("国家互联网信息办公室主任 庄荣文", "who", asked)
 
 
 @pytest.mark.parametrize(
