@@ -437,6 +437,7 @@ class Assistant:
             retrieval.translation,
             retrieval.translated_vector,
             document_names(retrieval),
+            retrieval.about_other_language,
         )
 
     def _abstention(self, base: dict, reason: str, timings: StageTimings) -> Answer:  # type: ignore[type-arg]

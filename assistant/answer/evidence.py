@@ -251,9 +251,12 @@ class EvidenceScorer:
         translation: QueryTranslation | None = None,
         translated_vector: np.ndarray | None = None,
         document_names: tuple[str, ...] = (),
+        about_other_language: bool = False,
     ) -> Evidence:
         """Score every candidate sentence; a sentence in the other language than the question's is scored
-        against the question's `translation` (its terms, and its embedding when it is English) instead."""
+        against the question's `translation` (its terms, and its embedding when it is English) instead. When
+        the question is `about_other_language` (an English question about the Chinese documents), the English
+        sentences are scored by their term coverage alone too, so that both languages are on one scale."""
         candidates = self._sentences(passages)
         if not candidates:
             return Evidence([])
@@ -299,6 +302,11 @@ class EvidenceScorer:
                 # term coverage stands for both.
                 lexical = group_coverage(groups, group_weights, s_terms)
                 sim = translated_semantic[i] if translated_vector is not None else lexical
+            elif about_other_language and translated_vector is None:
+                # The question is about the Chinese documents: an English sentence is held to the same
+                # scale as theirs (term coverage; MiniLM's cosine of any on-topic English sentence runs
+                # higher than the coverage of the Chinese one that answers).
+                sim = lexical
             prior = 1.0 - p_index / n_passages
             combined = (
                 s.semantic_weight * max(0.0, float(sim))

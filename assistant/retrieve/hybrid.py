@@ -36,6 +36,9 @@ class Retrieval:
     naming_phrases: tuple[str, ...] = ()  # the query's words that named them
     translation: QueryTranslation | None = None  # the query in the other language's words, when searched so
     translated_vector: np.ndarray | None = None  # the translation's embedding (into English only)
+    # The query is about the documents in the translation's language (it names one, or a place their titles
+    # name) and names none in its own language by a name of its own ("the MOST summary of China's plan" is not).
+    about_other_language: bool = False
 
 
 @dataclass(frozen=True)
@@ -243,7 +246,7 @@ class HybridRetriever:
                 weights["dense_translated"] = fusion.dense_weight * crosslingual
             timings["translate"] = _ms(started)
 
-        named, naming = self._names(query, filters)
+        named, naming, strong = self._names(query, filters)
         if translation is not None and translation.target_language == "en":
             # A Chinese question names English documents in Chinese (日本《人工智能基本计划》): their English
             # names are in the translation.
@@ -286,9 +289,10 @@ class HybridRetriever:
                         weights[name] = fusion.bm25_weight * scope * weight
             timings["scope"] = _ms(started)
 
-        if translation is not None and self._about_language(
+        about_other_language = translation is not None and self._about_language(
             query, named, translation.target_language, translation
-        ):
+        )
+        if about_other_language:
             # A question about China asked in English (or naming a document in the other language) is likely
             # answered by the documents in that language: their rankings weigh more.
             boost = self.settings.crosslingual.boost
@@ -336,6 +340,8 @@ class HybridRetriever:
             naming_phrases=naming,
             translation=translation,
             translated_vector=translated_vector,
+            about_other_language=about_other_language
+            and not (strong and all(self._catalog().language.get(d, "en") == asked for d in strong)),
         )
 
     def _dense(
@@ -369,15 +375,19 @@ class HybridRetriever:
         """The indexed documents the query names (within the filters), at most `scope.max_documents`."""
         return self._names(query, filters)[0]
 
-    def _names(self, query: str, filters: Filters | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """The documents the query names (as `named_documents`) and the query's phrases that named them."""
+    def _names(
+        self, query: str, filters: Filters | None
+    ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+        """The documents the query names (as `named_documents`), the query's phrases that named them, and
+        those of the documents it names by a name of their own (not only by a place)."""
         if not self.settings.scope.enabled:
-            return (), ()
+            return (), (), ()
         found = self._catalog().names.named_in(query)
         named = found.all
         if filters is not None and filters.doc_ids:
             named = tuple(d for d in named if d in filters.doc_ids)
-        return named[: self.settings.scope.max_documents], found.phrases
+        named = named[: self.settings.scope.max_documents]
+        return named, found.phrases, tuple(d for d in found.strong if d in named)
 
     def warm_up(self) -> None:
         """Load what translating questions needs (jieba, CC-CEDICT: a few seconds) when it will be used."""

@@ -101,3 +101,44 @@ def test_a_recital_gives_way_to_its_article_without_lowering_the_evidence_score(
     assert penalised[1] == pytest.approx(plain[1])  # the article keeps its score
     assert penalised[0] == pytest.approx(plain[0] * (1 - settings.recital_penalty))
     assert plain[0] > plain[1]  # so the evidence score above is the recital's unpenalised one
+
+
+def test_a_question_about_the_chinese_documents_holds_english_sentences_to_their_scale(embedder):
+    # An English question about the Chinese measures: the Chinese sentence that answers is scored by the
+    # translation's term coverage, and an on-topic English sentence from another document by MiniLM's cosine,
+    # which runs higher. About the Chinese documents, the English one is scored by coverage too.
+    from assistant.answer.evidence import EvidenceScorer
+    from assistant.config import load_settings
+    from assistant.language.translation import QueryTranslator
+
+    question = "Which rights of other people must generative AI services in China not infringe?"
+    chinese = _passage(
+        "cn_measures",
+        1_000,
+        "第四条",
+        "不得侵害他人肖像权、名誉权、荣誉权、隐私权和个人信息权益。",
+    )
+    english = _passage(
+        "cn_summary_en",
+        3_000,
+        "",
+        "AI boasts broad applications in education, medical care and judicial service for people.",
+    )
+    translation = QueryTranslator().translate(question)
+    scorer = EvidenceScorer(embedder, load_settings(profile="test").answer.evidence, "english")
+
+    def best(about: bool) -> str:
+        evidence = scorer.score(
+            question, [english, chinese], translation=translation, about_other_language=about
+        )
+        return evidence.sentences[0].text
+
+    assert best(about=False).startswith("AI boasts")  # the English cosine outranks the answer
+    assert best(about=True).startswith("不得侵害")
+    scored = scorer.score(question, [english, chinese], translation=translation, about_other_language=True)
+    english_evidence = next(e for e in scored.sentences if e.text.startswith("AI boasts"))
+    assert english_evidence.semantic == pytest.approx(english_evidence.lexical)  # coverage stands for both
+    plain = scorer.score(question, [english, chinese], translation=translation)
+    assert (
+        next(e for e in plain.sentences if e.text.startswith("AI boasts")).semantic > english_evidence.lexical
+    )
