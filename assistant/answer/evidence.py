@@ -23,7 +23,7 @@ from ..language.terms import terms, words
 from ..language.translation import QueryTranslation
 from ..models import Passage
 from .definitions import defined_term, defines
-from .specifics import asked_kind, counted_noun, counts, states_kind, years
+from .specifics import KindCheck, years
 
 
 @dataclass
@@ -282,13 +282,8 @@ class EvidenceScorer:
         total_weight = s.semantic_weight + s.lexical_weight + s.passage_weight or 1.0
         n_passages = max(1, len(passages))
         asked_years = question_years(question, document_names)
-        kind = asked_kind(question)
-        question_terms = set(terms(question, self.stemmer))
-        asked_word = lambda word: bool(set(terms(word, self.stemmer)) <= question_terms)  # noqa: E731
-        noun = counted_noun(question) if kind == "number" else None
-        noun_terms = set(terms(noun, self.stemmer)) if noun else set()
-        counted = (lambda word: bool(noun_terms & set(terms(word, self.stemmer)))) if noun_terms else None
-        term = defined_term(question) if kind is None else None
+        kind = KindCheck.of(question, self.stemmer)
+        term = defined_term(question) if kind.kind is None else None
         recitals = recital_passages(passages)
         out: list[SentenceEvidence] = []
         strength = 0.0
@@ -315,10 +310,7 @@ class EvidenceScorer:
             ) / total_weight
             if year_mismatch(asked_years, text):
                 combined *= 1.0 - s.year_mismatch_penalty
-            if not states_kind(text, kind, asked_word):
-                combined *= 1.0 - s.kind_mismatch_penalty
-            elif counted is not None and not counts(text, counted):
-                combined *= 1.0 - s.kind_mismatch_penalty / 2  # a figure, but not of the thing counted
+            combined *= 1.0 - s.kind_mismatch_penalty * kind.shortfall(text)
             if term is not None and defines(text, term):
                 combined = min(1.0, combined / (1.0 - s.definition_boost))
             strength = max(strength, combined)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..language.chinese import has_cjk
+from ..language.terms import terms
 from ..models import Passage
 
 # A provision the question names: "Article 118", "Art. 5(1)", "Section 15", "Sec. 4", "Annex XV", "Chapter XII".
@@ -456,6 +457,42 @@ def states_kind(sentence: str, kind: str | None, asked: Callable[[str], bool] = 
             for i, word in enumerate(words)
         )
     return True
+
+
+@dataclass(frozen=True)
+class KindCheck:
+    """The kind of fact a question asks for, and how far a sentence falls short of stating one."""
+
+    kind: str | None
+    stemmer: str | None
+    asked_terms: frozenset[str]  # the question's index terms: a name among them is no answer to "who"
+    counted_terms: frozenset[str]  # the thing a "how many" question counts
+
+    @classmethod
+    def of(cls, question: str, stemmer: str | None) -> KindCheck:
+        kind = asked_kind(question)
+        noun = counted_noun(question) if kind == "number" else None
+        return cls(
+            kind,
+            stemmer,
+            frozenset(terms(question, stemmer)),
+            frozenset(terms(noun, stemmer)) if noun else frozenset(),
+        )
+
+    def shortfall(self, sentence: str) -> float:
+        """1 when the sentence states no fact of the kind asked, 0.5 when it states a figure that counts
+        something else than a "how many X" question's X, else 0."""
+        if not states_kind(sentence, self.kind, self._asked):
+            return 1.0
+        if self.counted_terms and not counts(sentence, self._counted):
+            return 0.5
+        return 0.0
+
+    def _asked(self, word: str) -> bool:
+        return set(terms(word, self.stemmer)) <= self.asked_terms
+
+    def _counted(self, word: str) -> bool:
+        return bool(self.counted_terms & set(terms(word, self.stemmer)))
 
 
 def asked_years(question: str) -> list[Specific]:
