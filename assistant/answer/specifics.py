@@ -333,11 +333,12 @@ NUMBER_WORDS = (
     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
     "hundred|thousand|million|billion|trillion|half|double|twice|dozen"
 )
-# A figure: digits that are neither a year standing alone ("the 2018 Coordinated Plan") nor a footnote mark glued
-# to a word ("processes4"), a number word, or a Chinese numeral.
+# The first digit of a figure that is neither a year standing alone ("the 2018 Coordinated Plan") nor a footnote
+# mark glued to a word ("processes4").
+_FIGURE_DIGIT = r"(?<![A-Za-z0-9.,])(?!(?:19|20)\d{2}(?![\d%]|[.,]\d))\d"
+# A figure: such digits, a number word, or a Chinese numeral.
 _STATES_NUMBER = re.compile(
-    r"(?<![A-Za-z0-9.,])(?!(?:19|20)\d{2}(?![\d%]|[.,]\d))\d"
-    rf"|\b(?:{NUMBER_WORDS})\b|[一二三四五六七八九十百千万亿%％]",
+    rf"{_FIGURE_DIGIT}|\b(?:{NUMBER_WORDS})\b|[一二三四五六七八九十百千万亿%％]",
     re.IGNORECASE,
 )
 
@@ -395,10 +396,9 @@ _HOW_MANY = re.compile(
     r"had|must|shall|should|will|would|can|could|may|in|of|under|per|for|from|at|on|and|or)\b|\s*[?,])",
     re.IGNORECASE,
 )
-# A figure (as in _STATES_NUMBER: no year standing alone) and the three words after it.
+# A figure (digits or a number word) and the three words after it.
 _COUNT = re.compile(
-    r"(?:(?<![A-Za-z0-9.,])(?!(?:19|20)\d{2}(?![\d%]|[.,]\d))\d[\d,.]*"
-    rf"|\b(?:{NUMBER_WORDS})\b)((?:\W+[\w'’-]+){{1,3}})",
+    rf"(?:{_FIGURE_DIGIT}[\d,.]*|\b(?:{NUMBER_WORDS})\b)((?:\W+[\w'’-]+){{1,3}})",
     re.IGNORECASE,
 )
 _BETWEEN_COUNT_AND_NOUN_NOT = frozenset(

@@ -25,10 +25,9 @@ from .loaders import LOADER_VERSION, LOADERS, document_id_for, load_bytes, load_
 
 log = logging.getLogger(__name__)
 
-CHUNKER_VERSION = (
-    "3"  # 2: noise (page furniture, tables of contents) left out of vectors and terms; 3: tables of
-)
-# contents without page numbers
+# 2: noise (page furniture, tables of contents) left out of vectors and terms; 3: tables of contents without page
+# numbers too.
+CHUNKER_VERSION = "3"
 EMBED_BATCH_CHUNKS = 512  # chunks gathered across small documents before one encode call
 
 

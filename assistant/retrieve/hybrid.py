@@ -332,6 +332,11 @@ class HybridRetriever:
                 continue
             passages.append(to_passage(row, scores[chunk_id]))
         timings["fusion"] = timings.get("fusion", 0.0) + _ms(started)
+        # "the MOST summary of China's plan" names an English document of its own: not about the Chinese ones.
+        language_of_document = self._catalog().language
+        names_own_language_only = bool(strong) and all(
+            language_of_document.get(d, "en") == asked for d in strong
+        )
         return Retrieval(
             passages=passages,
             timings=timings,
@@ -340,8 +345,7 @@ class HybridRetriever:
             naming_phrases=naming,
             translation=translation,
             translated_vector=translated_vector,
-            about_other_language=about_other_language
-            and not (strong and all(self._catalog().language.get(d, "en") == asked for d in strong)),
+            about_other_language=about_other_language and not names_own_language_only,
         )
 
     def _dense(
