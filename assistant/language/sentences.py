@@ -155,6 +155,7 @@ def _sentences_in_paragraph(text: str, start: int, end: int) -> Iterator[Span]:
     for pattern in (_LIST_ITEM_LINE, _LINE_AFTER_COLON):
         for match in pattern.finditer(text, start, end):
             cuts.add(match.start())
+    cuts.update(_heading_line_cuts(text, start, end))
     cursor = start
     for cut in sorted(cuts):
         if cut <= cursor:
@@ -163,6 +164,52 @@ def _sentences_in_paragraph(text: str, start: int, end: int) -> Iterator[Span]:
         _append_trimmed(text, cursor, cut, piece)
         yield from piece
         cursor = cut
+
+
+# A heading line glued to the sentence under it by a PDF's text ("HELPING THE PUBLIC UNDERSTAND AND EMBRACE AI\n
+# In May 2024, ...", "Section 3 Coordination with Other Plans\nWe will ..."): a short line with no sentence end,
+# in capitals or opened by a section number, between a sentence's end and a line that opens with a capital.
+_NUMBERED_HEADING = re.compile(
+    r"^(?:(?:Section|Chapter|Part|Article|Annex|Appendix|Table|Figure|Box|Step|Pillar)\s+[0-9IVX]+[.:]?"
+    r"|\d{1,2}(?:\.\d{1,2})*\.?|[IVX]{1,4}\.|[A-H]\.)\s+[A-Z]"
+)
+_NOT_A_HEADING_END = re.compile(r"(?:[.!?;:,\-–—/(&]|\b(?:and|or|of|the|to|for|in|on|by|with|a|an))$", re.IGNORECASE)
+_OPENS_A_LINE = re.compile(r"[ \t]*[A-Z0-9“\"‘'(]")
+_HEADING_MAX_WORDS = 12
+
+
+def is_heading_text(line: str) -> bool:
+    """A line that reads as a heading: at most twelve words, no sentence end, and either in capitals
+    ("BUILDING TRUSTED AI") or opened by a section or list number ("1.2 Technical robustness and safety")."""
+    line = line.strip()
+    if not line or _NOT_A_HEADING_END.search(line):
+        return False
+    n_words = len(line.split())
+    if n_words > _HEADING_MAX_WORDS:
+        return False
+    letters = [c for c in line if c.isalpha()]
+    if n_words >= 2 and len(letters) >= 6 and sum(c.isupper() for c in letters) >= 0.8 * len(letters):
+        return True
+    return bool(_NUMBERED_HEADING.match(line))
+
+
+def _heading_line_cuts(text: str, start: int, end: int) -> Iterator[int]:
+    """Cuts before and after each heading line that opens a sentence in text[start:end]."""
+    line_start = start
+    after_sentence = True  # the paragraph's first line opens a sentence
+    while line_start < end:
+        newline = text.find("\n", line_start, end)
+        if newline < 0:
+            return
+        line = text[line_start:newline]
+        if after_sentence and is_heading_text(line) and _OPENS_A_LINE.match(text, newline + 1, end):
+            yield line_start
+            yield newline
+            after_sentence = True
+        else:
+            stripped = line.rstrip()
+            after_sentence = bool(stripped) and stripped[-1] in ".!?:;。！？；：\"”’)"
+        line_start = newline + 1
 
 
 def _is_abbreviation(text: str, para_start: int, dot_pos: int, punct: str) -> bool:

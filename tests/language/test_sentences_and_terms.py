@@ -38,6 +38,37 @@ def test_chinese_sentences_end_without_spaces():
     ]
 
 
+def test_a_heading_line_is_not_the_start_of_the_sentence_under_it():
+    # As PDFs give them (the French brochure, Japan's AI Basic Plan, the 2021 Coordinated Plan).
+    text = (
+        "HELPING THE PUBLIC UNDERSTAND AND EMBRACE AI\nIn May 2024, the President tasked the CNNum.\n"
+        "Section 3 Coordination with Other Plans\nWe will coordinate measures under this Plan.\n"
+        "1.2 Technical robustness and safety\nA crucial component is robustness."
+    )
+    assert texts(sentence_spans(text), text) == [
+        "HELPING THE PUBLIC UNDERSTAND AND EMBRACE AI",
+        "In May 2024, the President tasked the CNNum.",
+        "Section 3 Coordination with Other Plans",
+        "We will coordinate measures under this Plan.",
+        "1.2 Technical robustness and safety",
+        "A crucial component is robustness.",
+    ]
+
+
+def test_a_line_inside_a_sentence_is_never_cut_as_a_heading():
+    # Mid-sentence lines: the line before has no sentence end, or the line itself ends like a continuation.
+    cases = {
+        "The obligations set out in\nSection 3 of this Order\nApply to every agency.": 1,
+        "It is funded by\nTHE EUROPEAN UNION AND\nIts Member States.": 1,
+        "The plan was agreed.\nTHE COMMISSION WILL FUND THE\nNetwork of hubs.": 2,
+        "The plan was agreed.\nAI WATCH\nreports yearly on it.": 2,
+    }
+    for text, n in cases.items():
+        spans = sentence_spans(text)
+        assert len(spans) == n, texts(spans, text)
+        assert spans[-1][1] == len(text) and "\n" in text[spans[-1][0] : spans[-1][1]]
+
+
 def test_bullets_on_their_own_lines_are_sentences():
     text = "Achieving this entails\n• training more AI specialists,\n• building research structures"
     assert texts(sentence_spans(text), text) == [
