@@ -163,8 +163,14 @@ class Assistant:
         self, question: str, history: list[ChatMessage] | None, *, backend: str | None = None
     ) -> str:
         """The standalone form of a follow-up question (by the backend's model when it has one, else by rules)."""
+        return self.condensed(question, history, backend=backend).question
+
+    def condensed(
+        self, question: str, history: list[ChatMessage] | None, *, backend: str | None = None
+    ) -> Condensed:
+        """The standalone form of a follow-up with what retrieval searches with (`Condensed.search_text`)."""
         generator = self._backend(backend or self.settings.answer.backend)
-        return self._condense(self._check_question(question), history, generator).question
+        return self._condense(self._check_question(question), history, generator)
 
     def _condense(
         self, question: str, history: list[ChatMessage] | None, generator: AnswerBackend
@@ -226,7 +232,7 @@ class Assistant:
         standalone = condensed.question
         timings.condense = _ms(t)
 
-        retrieval = self.retriever.retrieve(standalone, filters=filters, top_k=top_k, mode=mode)
+        retrieval = self.retriever.retrieve(condensed.search_text, filters=filters, top_k=top_k, mode=mode)
         for stage, value in retrieval.timings.items():
             setattr(timings, stage, value)
         passages = retrieval.passages

@@ -286,6 +286,8 @@ class _Standalone:
     subject: str | None = None
     attached: bool = False
     continues: str | None = None
+    answered: str | None = None  # the gist of the answer this question got
+    answered_before: str | None = None  # the gist of the answer to the question this one continues
 
     def render(self) -> str:
         if self.continues is not None:
@@ -310,14 +312,63 @@ def asked_part(standalone: str) -> str:
 def condense_by_rules(question: str, history: list[ChatMessage] | None) -> str:
     """The standalone form of `question`, built from earlier turns (each user turn condensed in turn)."""
     history = history or []
-    previous_questions = user_questions(history)
-    if not previous_questions:
+    turns = _turns(history)
+    if not turns:
         return question.strip()
-    first = previous_questions[0]
-    state = _Standalone(first, subject_of(first) or _answer_subject(history))
-    for earlier in previous_questions[1:]:
-        state = _condense_pair(earlier, state)
-    return _condense_pair(question.strip(), state).render()
+    return _condense_turns(question, turns, history).render()
+
+
+def follow_up_context(question: str, history: list[ChatMessage] | None) -> str | None:
+    """For an elliptical follow-up ("Starting when?", "How often?"), the gist of the answer it follows
+    ("Expanding its capacity by at least 20x by 2030."): words to search with, not part of the question (its
+    figures and years are not asked about)."""
+    history = history or []
+    turns = _turns(history)
+    if not turns:
+        return None
+    condensed = _condense_turns(question, turns, history)
+    return condensed.answered_before if condensed.continues is not None else None
+
+
+def _condense_turns(
+    question: str, turns: list[tuple[str, str | None]], history: list[ChatMessage]
+) -> _Standalone:
+    first, first_answer = turns[0]
+    state = _Standalone(first, subject_of(first) or _answer_subject(history), answered=_gist(first_answer))
+    for earlier, answer in turns[1:]:
+        state = replace(_condense_pair(earlier, state), answered=_gist(answer))
+    return _condense_pair(question.strip(), state)
+
+
+def _turns(history: list[ChatMessage]) -> list[tuple[str, str | None]]:
+    """Each user question with the answer that followed it (None: not answered yet)."""
+    turns: list[tuple[str, str | None]] = []
+    for message in history:
+        content = message.content.strip()
+        if not content:
+            continue
+        if message.role == "user":
+            turns.append((content, None))
+        elif message.role == "assistant" and turns and turns[-1][1] is None:
+            turns[-1] = (turns[-1][0], content)
+    return turns
+
+
+_MARKER = re.compile(r"\s*\[\d+\]")
+_GIST_WORDS = 30
+
+
+def _gist(answer: str | None) -> str | None:
+    """The answer's first sentence without its citation markers, up to thirty words: what an elliptical
+    follow-up ("Starting when?", "How often?") continues from, beside the question it follows."""
+    if not answer:
+        return None
+    text = " ".join(_MARKER.sub("", answer).split())
+    first = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text, maxsplit=1)[0]
+    tokens = first.split()
+    if not content_words(first) or first.startswith(("The indexed documents do not", "I could not")):
+        return None
+    return " ".join(tokens[:_GIST_WORDS])
 
 
 def _answer_subject(history: list[ChatMessage]) -> str | None:
@@ -356,8 +407,9 @@ def _condense_pair(question: str, previous: _Standalone) -> _Standalone:
         if own_subject is not None or subject.lower() in question.lower():
             return _Standalone(question, subject)
         return _Standalone(question, subject, attached=True)
-    # Elliptical ("And the lower tier?", "Can that be extended?"): the predicate is in the question before.
-    return _Standalone(question, subject, continues=previous.as_context())
+    # Elliptical ("And the lower tier?", "Can that be extended?"): the predicate is in the question before, and
+    # what it asks about is often in that question's answer ("Starting when?" after "... 20x by 2030").
+    return _Standalone(question, subject, continues=previous.as_context(), answered_before=previous.answered)
 
 
 def _swap_subject(rest: str, subject: str, previous: _Standalone) -> str | None:
@@ -376,6 +428,12 @@ class Condensed:
     question: str
     method: Literal["none", "rules", "llm"]
     error: BackendError | None = None
+    context: str | None = None  # searched with the question, never asked (`follow_up_context`)
+
+    @property
+    def search_text(self) -> str:
+        """What retrieval searches with: the question, and the context of the answer it follows up."""
+        return f"{self.question} {self.context}" if self.context else self.question
 
 
 def condense_question(
@@ -391,5 +449,13 @@ def condense_question(
             return Condensed(llm(question, history or []), "llm")
         except BackendError as exc:
             log.warning("LLM condensation failed (%s); condensing by rules", exc)
-            return Condensed(condense_by_rules(question, history), "rules", exc)
-    return Condensed(condense_by_rules(question, history), "rules")
+            return _by_rules(question, history, exc)
+    return _by_rules(question, history)
+
+
+def _by_rules(
+    question: str, history: list[ChatMessage] | None, error: BackendError | None = None
+) -> Condensed:
+    return Condensed(
+        condense_by_rules(question, history), "rules", error, follow_up_context(question, history)
+    )

@@ -175,9 +175,9 @@ class Evaluation:
         """The ranked passages for the question's standalone form (shared by variants of the same mode)."""
         key = (variant.mode, case.id)
         if key not in self._retrieved:
-            standalone = self.assistant.condense(case.question, case.chat_history())
+            condensed = self.assistant.condensed(case.question, case.chat_history())
             retrieval = self.assistant.retrieve(
-                standalone, filters=case.filters, top_k=self.retrieval.depth, mode=variant.mode
+                condensed.search_text, filters=case.filters, top_k=self.retrieval.depth, mode=variant.mode
             )
             self._retrieved[key] = retrieval.passages
         return self._retrieved[key]

@@ -173,7 +173,9 @@ _NUMBERED_HEADING = re.compile(
     r"^(?:(?:Section|Chapter|Part|Article|Annex|Appendix|Table|Figure|Box|Step|Pillar)\s+[0-9IVX]+[.:]?"
     r"|\d{1,2}(?:\.\d{1,2})*\.?|[IVX]{1,4}\.|[A-H]\.)\s+[A-Z]"
 )
-_NOT_A_HEADING_END = re.compile(r"(?:[.!?;:,\-–—/(&]|\b(?:and|or|of|the|to|for|in|on|by|with|a|an))$", re.IGNORECASE)
+_NOT_A_HEADING_END = re.compile(
+    r"(?:[.!?;:,\-–—/(&]|\b(?:and|or|of|the|to|for|in|on|by|with|a|an))$", re.IGNORECASE
+)
 _OPENS_A_LINE = re.compile(r"[ \t]*[A-Z0-9“\"‘'(]")
 _HEADING_MAX_WORDS = 12
 
@@ -208,7 +210,7 @@ def _heading_line_cuts(text: str, start: int, end: int) -> Iterator[int]:
             after_sentence = True
         else:
             stripped = line.rstrip()
-            after_sentence = bool(stripped) and stripped[-1] in ".!?:;。！？；：\"”’)"
+            after_sentence = bool(stripped) and stripped[-1] in '.!?:;。！？；："”’)'
         line_start = newline + 1
 
 

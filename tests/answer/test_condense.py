@@ -1,6 +1,12 @@
 import pytest
 
-from assistant.answer.condense import condense_by_rules, is_follow_up, subject_of
+from assistant.answer.condense import (
+    condense_by_rules,
+    condense_question,
+    follow_up_context,
+    is_follow_up,
+    subject_of,
+)
 from assistant.models import ChatMessage
 
 
@@ -215,3 +221,48 @@ def test_the_answer_gives_the_subject_when_the_questions_name_nothing():
 
 def test_the_first_question_is_never_changed():
     assert condense_by_rules("Which body oversees enforcement?", []) == "Which body oversees enforcement?"
+
+
+def test_an_elliptical_follow_up_searches_with_the_gist_of_the_answer_it_follows():
+    h = [
+        ChatMessage(
+            role="user", content="What does the UK AI Opportunities Action Plan recommend for the AIRR?"
+        ),
+        ChatMessage(
+            role="assistant", content="Expanding its capacity by at least 20x by 2030 [1]. It also says more."
+        ),
+    ]
+    condensed = condense_question("Starting when?", h)
+    # The question stays the user's: the answer's figures are not asked about (no specifics, no kind check).
+    assert condensed.question == (
+        "Starting when? (following up on: What does the UK AI Opportunities Action Plan recommend for the AIRR?)"
+    )
+    assert condensed.context == "Expanding its capacity by at least 20x by 2030."
+    assert condensed.search_text == f"{condensed.question} {condensed.context}"
+
+
+def test_only_an_elliptical_follow_up_gets_the_answer_as_context():
+    h = [
+        ChatMessage(role="user", content="What does Article 5 of the AI Act prohibit?"),
+        ChatMessage(role="assistant", content="Social scoring and untargeted scraping of facial images [1]."),
+    ]
+    # Standalone, or with words of its own about the conversation's subject: no context.
+    assert follow_up_context("What fines does the GDPR set?", h) is None
+    assert follow_up_context("Which authority enforces the prohibitions?", h) is None
+    assert (
+        follow_up_context("When does that apply?", h)
+        == "Social scoring and untargeted scraping of facial images."
+    )
+    # An abstention is no gist; nor is a first question without history.
+    refused = [
+        h[0],
+        ChatMessage(role="assistant", content="The indexed documents do not answer this question."),
+    ]
+    assert follow_up_context("When does that apply?", refused) is None
+    assert follow_up_context("When does that apply?", []) is None
+    # The answer that followed the last question is the one used, however many turns came before.
+    longer = h + [
+        ChatMessage(role="user", content="And the penalties?"),
+        ChatMessage(role="assistant", content="Fines of up to EUR 35 million [2]."),
+    ]
+    assert follow_up_context("How often?", longer) == "Fines of up to EUR 35 million."
