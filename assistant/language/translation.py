@@ -91,7 +91,8 @@ class QueryTranslation:
 
 def _lemmas(phrase: str) -> list[str]:
     """The phrase, then forms of it with its last word's plural or verb ending undone ('terminals' ->
-    'terminal', 'offered' -> 'offer', 'requires' -> 'require', 'developing' -> 'develop')."""
+    'terminal', 'offered' -> 'offer', 'requires' -> 'require', 'developing' -> 'develop'), then with a noun
+    turned into its verb ('annotation' -> 'annotate')."""
     head, _, last = phrase.rpartition(" ")
     prefix = f"{head} " if head else ""
     forms = [last]
@@ -109,6 +110,12 @@ _ENDINGS = (
     ("s", ("",)),
     ("ed", ("", "e")),
     ("ing", ("", "e")),
+    # Then the verb of a noun, for a noun whose own senses the index does not use ('annotation' -> 'annotate':
+    # CC-CEDICT gives 标注 as 'annotate' only; 'development' -> 'develop').
+    ("ations", ("ate",)),
+    ("ation", ("ate",)),
+    ("ments", ("",)),
+    ("ment", ("",)),
 )
 
 

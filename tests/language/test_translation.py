@@ -54,6 +54,23 @@ def test_dictionary_translations_keep_only_words_the_index_uses():
     assert from_dictionary and from_dictionary <= used
 
 
+def test_a_noun_whose_senses_the_index_does_not_use_is_translated_through_its_verb():
+    # CC-CEDICT gives 标注 (the measures' word for data annotation) as "annotate", never "annotation".
+    used = {"标注", "规则", "数据"}
+    translation = QueryTranslator(has_term=used.__contains__).translate(
+        "Which annotation rules apply to data?"
+    )
+    assert translation is not None and "标注" in translation.text.split()
+    # A noun with senses of its own in the index keeps them: the verb is only the fallback.
+    assert (
+        "注释" in QueryTranslator(has_term={"注释", "标注"}.__contains__).translate("annotation").text.split()
+    )
+    assert (
+        "标注"
+        not in QueryTranslator(has_term={"注释", "标注"}.__contains__).translate("annotation").text.split()
+    )
+
+
 def test_chinese_question_into_english():
     translation = QueryTranslator().translate("欧盟人工智能法对高风险人工智能系统有哪些要求？")
     assert translation is not None and translation.target_language == "en"
