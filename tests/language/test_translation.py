@@ -71,6 +71,16 @@ def test_a_noun_whose_senses_the_index_does_not_use_is_translated_through_its_ve
     )
 
 
+def test_a_hyphenated_word_without_a_translation_of_its_own_is_its_parts():
+    words = QueryTranslator().translate("Which public-safety rules cover cross-border data?").text.split()
+    assert "跨境" in words  # "cross-border" has an entry of its own
+    assert "公安" in words  # "public-safety" has none; "public safety" has
+    # "What kind of ..." asks about what follows it: no 种类 (category) in the query.
+    assert (
+        "种类" not in QueryTranslator().translate("What kind of governance pattern is sought?").text.split()
+    )
+
+
 def test_chinese_question_into_english():
     translation = QueryTranslator().translate("欧盟人工智能法对高风险人工智能系统有哪些要求？")
     assert translation is not None and translation.target_language == "en"
