@@ -140,12 +140,10 @@ class QueryTranslator:
     # --- English -> Chinese ---------------------------------------------------------------------------
 
     def _into_chinese(self, question: str) -> QueryTranslation | None:
-        tokens = self._split_compounds(
-            [
-                _POSSESSIVE.sub("", m.group().lower().replace("’", "'"))
-                for m in _ENGLISH_TOKEN.finditer(question)
-            ]
-        )
+        tokens = [
+            _POSSESSIVE.sub("", m.group().lower().replace("’", "'"))
+            for m in _ENGLISH_TOKEN.finditer(question)
+        ]
         terms = glossary()
         longest = max(terms.longest_english, 3)
         glosses: list[Gloss] = []
@@ -172,18 +170,6 @@ class QueryTranslator:
         if not glosses:
             return None
         return QueryTranslation("en", "zh", " ".join(dict.fromkeys(words)), tuple(glosses))
-
-    def _split_compounds(self, tokens: list[str]) -> list[str]:
-        """A hyphenated word that has no translation of its own is its parts ('public-safety' -> 'public
-        safety', which the glossary or dictionary has; 'e-commerce' stays whole)."""
-        out: list[str] = []
-        for token in tokens:
-            parts = [p for p in token.split("-") if p]
-            if len(parts) > 1 and not self._chinese_for(token)[0]:
-                out.extend(parts)
-            else:
-                out.append(token)
-        return out
 
     def _chinese_for(self, phrase: str) -> tuple[tuple[str, ...], Origin]:
         for form in _lemmas(phrase):

@@ -71,14 +71,10 @@ def test_a_noun_whose_senses_the_index_does_not_use_is_translated_through_its_ve
     )
 
 
-def test_a_hyphenated_word_without_a_translation_of_its_own_is_its_parts():
-    words = QueryTranslator().translate("Which public-safety rules cover cross-border data?").text.split()
-    assert "跨境" in words  # "cross-border" has an entry of its own
-    assert "公安" in words  # "public-safety" has none; "public safety" has
-    # "What kind of ..." asks about what follows it: no 种类 (category) in the query.
-    assert (
-        "种类" not in QueryTranslator().translate("What kind of governance pattern is sought?").text.split()
-    )
+def test_what_kind_of_is_not_translated():
+    # "What kind of ..." asks about what follows it: no 种类 (category) or 实物 (object) in the query.
+    words = QueryTranslator().translate("What kind of governance pattern is sought?").text.split()
+    assert "种类" not in words and "实物" not in words and "治理" in words
 
 
 def test_chinese_question_into_english():
