@@ -275,6 +275,8 @@ class Assistant:
             missing = asked.absent_from(passages, retrieval.named_documents) + asked.unstated(
                 s.text for s in evidence.sentences[: self.settings.answer.extractive.max_sentences]
             )
+            if not retrieval.named_by_name:
+                missing += asked.unindexed_instruments(self.retriever.is_document_name)
             unknown = asked.unknown_names(self.index.knows)
         if evidence.score < self.settings.answer.abstain_threshold or missing or unknown:
             # The model is never called on weak evidence: abstention does not rest on its honesty.

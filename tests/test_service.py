@@ -60,6 +60,16 @@ def test_an_amount_of_money_the_best_sentences_never_state_is_an_abstention(corp
     assert not fine.abstained and "EUR 15 million" in fine.text
 
 
+def test_a_law_that_is_no_indexed_document_is_not_answered_from_passages_on_its_topic(corpus_assistant):
+    answer = corpus_assistant.ask(
+        "Under the Digital Services Act, how fast must platforms remove illegal content?"
+    )
+    assert answer.abstained
+    assert answer.abstain_reason == "the Digital Services Act is not among the indexed documents"
+    # The same kind of question about a law that is indexed is answered.
+    assert not corpus_assistant.ask("Under the EU AI Act, which AI practices are prohibited?").abstained
+
+
 def test_a_follow_up_is_condensed_with_the_history(corpus_assistant):
     history = [
         ChatMessage(role="user", content=DONE_WHEN),

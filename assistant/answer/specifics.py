@@ -593,6 +593,17 @@ class Specifics:
             if not any(s.found_in(t) for t in (own if own and s.kind == "provision" else texts))
         ]
 
+    def unindexed_instruments(self, is_document_name: Callable[[str], bool]) -> list[Specific]:
+        """The laws the question names by a name of their own ("the EU Data Act") that are no indexed document:
+        passages that mention such a law (a plan announcing "a proposal for a Data Act") cannot answer what it
+        provides. Asked only of a question that names no indexed document ("Does the UK white paper mention
+        the Data Act?" is about the white paper)."""
+        return [
+            Specific("unindexed", s.text, s.pattern)
+            for s in self.items
+            if s.kind == "instrument" and not is_document_name(s.text)
+        ]
+
     def unknown_names(self, known_term: Callable[[str], bool]) -> list[str]:
         """Proper names the whole index never uses (a state, a law or a summit no document mentions)."""
         return [name for name in self.names if not known_term(name)]
@@ -633,7 +644,10 @@ def _searchable(passage: Passage) -> str:
 def describe(missing: list[Specific], unknown: list[str]) -> str:
     """'no passage mentions Article 118 or Colorado' for an abstention reason (and 'no passage states an amount
     of money' when that is what is missing)."""
-    named = [s.text for s in missing if s.kind != "amount"] + unknown
+    unindexed = {s.text for s in missing if s.kind == "unindexed"}  # says more than "no passage mentions"
+    named = [s.text for s in missing if s.kind not in ("amount", "unindexed") and s.text not in unindexed]
+    named += unknown
     reasons = ["no passage mentions " + " or ".join(dict.fromkeys(named))] if named else []
+    reasons += [f"the {s.text} is not among the indexed documents" for s in missing if s.kind == "unindexed"]
     reasons += [f"no passage states {s.text}" for s in missing if s.kind == "amount"]
     return "; ".join(reasons)

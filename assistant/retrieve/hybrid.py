@@ -34,6 +34,7 @@ class Retrieval:
     query_vector: np.ndarray | None = None
     named_documents: tuple[str, ...] = ()  # the documents the query names, searched on their own too
     naming_phrases: tuple[str, ...] = ()  # the query's words that named them
+    named_by_name: tuple[str, ...] = ()  # those of them named by a name of their own (not only by a place)
     translation: QueryTranslation | None = None  # the query in the other language's words, when searched so
     translated_vector: np.ndarray | None = None  # the translation's embedding (into English only)
     # The query is about the documents in the translation's language (it names one, or a place their titles
@@ -343,6 +344,7 @@ class HybridRetriever:
             query_vector=vector,
             named_documents=named,
             naming_phrases=naming,
+            named_by_name=strong,
             translation=translation,
             translated_vector=translated_vector,
             about_other_language=about_other_language and not names_own_language_only,
@@ -378,6 +380,10 @@ class HybridRetriever:
     def named_documents(self, query: str, filters: Filters | None = None) -> tuple[str, ...]:
         """The indexed documents the query names (within the filters), at most `scope.max_documents`."""
         return self._names(query, filters)[0]
+
+    def is_document_name(self, name: str) -> bool:
+        """Whether `name` ("the EU Data Act") is the title or a short name of an indexed document."""
+        return self._catalog().names.is_document_name(name)
 
     def _names(
         self, query: str, filters: Filters | None

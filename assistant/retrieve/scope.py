@@ -129,6 +129,17 @@ class DocumentNames:
         self.policy = {d.id for d in self.documents if is_policy_title(d.title)}
         self.numbers = {d.id: _numbers(d.title) if d.id in self.policy else set() for d in self.documents}
 
+    def is_document_name(self, name: str) -> bool:
+        """Whether `name` is (part of) an indexed document's title or one of its short names."""
+        wanted = normalise(name)
+        if not wanted.strip():
+            return False
+        return any(
+            wanted in normalise(d.title)
+            or any(f" {a} " in wanted or wanted.strip() == a for a in self.aliases[d.id])
+            for d in self.documents
+        )
+
     def named_in(self, question: str) -> NamedDocuments:
         text = normalise(question)
         without_ai = text.replace(" ai ", " ")

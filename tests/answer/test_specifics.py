@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.answer.specifics import asked_kind, specifics, states_kind
+from assistant.answer.specifics import asked_kind, describe, specifics, states_kind
 from assistant.models import Passage
 
 
@@ -294,3 +294,15 @@ def test_an_amount_of_money_asked_for_must_be_stated_by_the_best_sentences():
     ):
         assert asked.unstated([stated]) == [], stated
     assert specifics("How many principles are there?").unstated(spoken_of) == []
+
+
+def test_a_law_named_by_a_name_of_its_own_that_is_no_indexed_document_is_unindexed():
+    indexed = {"general data protection regulation", "ai act"}
+    asked = specifics("Under the EU Data Act, what is the maximum notice period for switching?")
+    unindexed = asked.unindexed_instruments(lambda name: name.lower() in indexed)
+    assert [s.text for s in unindexed] == ["Data Act"]
+    assert describe(unindexed, []) == "the Data Act is not among the indexed documents"
+    # A law that is an indexed document, and a question naming no law by a name of its own: nothing.
+    gdpr = specifics("Which fines does the General Data Protection Regulation set?")
+    assert gdpr.unindexed_instruments(lambda name: name.lower() in indexed) == []
+    assert specifics("What does Article 5 prohibit?").unindexed_instruments(lambda name: False) == []

@@ -93,3 +93,13 @@ def test_the_words_that_named_a_document_are_reported():
     assert names.named_in("What does EO 16001 say about lamps?").phrases == ("16001",)
     assert names.named_in("What does Norway plan for harbours?").phrases == ("Norway",)
     assert names.named_in("How do salt spray and harbour lights interact?").phrases == ()
+
+
+def test_a_name_is_a_document_name_when_a_title_or_short_name_holds_it():
+    names = DocumentNames(CATALOG)
+    assert names.is_document_name("Harbour Safety Act")
+    assert names.is_document_name("General Harbour Data Regulation")
+    assert names.is_document_name("GHDR")
+    assert not names.is_document_name("Harbour Data Act")
+    assert not names.is_document_name("Lighthouse Act")
+    assert not names.is_document_name("")
