@@ -144,12 +144,15 @@ class DocumentNames:
         text = normalise(question)
         without_ai = text.replace(" ai ", " ")
         capitalised = {w.lower() for w in re.findall(r"\b[A-Z][\w-]+", question)}
+        # Documents named by their number first: when more are named than are searched on their own
+        # (`scope.max_documents`), "EO 14319" names its order more surely than "the AI action plan" names a plan.
+        by_number: list[str] = []
         strong: list[str] = []
         phrases: list[str] = []
         asked_numbers = set(EO_NUMBER.findall(text)) | set(SLASHED_NUMBER.findall(text))
         for document in self.documents:
             if asked_numbers & self.numbers[document.id]:
-                strong.append(document.id)
+                by_number.append(document.id)
                 phrases.extend(sorted(asked_numbers & self.numbers[document.id]))
                 continue
             for alias in self.aliases[document.id]:
@@ -163,6 +166,7 @@ class DocumentNames:
                     strong.append(document.id)
                     phrases.append(alias)
                     break
+        strong = by_number + strong
         by_place: list[str] = []
         for place in places(question):
             holders = [

@@ -103,3 +103,12 @@ def test_a_name_is_a_document_name_when_a_title_or_short_name_holds_it():
     assert not names.is_document_name("Harbour Data Act")
     assert not names.is_document_name("Lighthouse Act")
     assert not names.is_document_name("")
+
+
+def test_documents_named_by_number_come_first():
+    # When more documents are named than are searched on their own, the numbered ones are kept.
+    catalog = [*CATALOG, info("eo2", "Executive Order 16002: Brighter Buoys", "The White House")]
+    names = DocumentNames(catalog).named_in(
+        "Rank the deadlines: the Harbour Opportunities Action Plan, EO 16002's buoy report and EO 16001's lamps."
+    )
+    assert names.strong[:2] == ("eo", "eo2") and "plan" in names.strong
