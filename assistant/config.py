@@ -121,6 +121,12 @@ class StoreSettings(Section):
     ssl: bool = Field(False, description="Use https for the Chroma server.")
     collection: str = Field("policy_passages", min_length=3, description="Chroma collection name.")
     timeout: float = Field(10.0, gt=0, description="Seconds before a Chroma server call is given up.")
+    hnsw_ef_search: int = Field(
+        500,
+        ge=10,
+        description="Candidates Chroma's HNSW index explores per query (its own default: 100). Applied to the "
+        "collection when it is opened.",
+    )
 
 
 class FusionSettings(Section):

@@ -20,6 +20,13 @@ MODEL_KEY = "embedding_model"
 OWNER_KEY = "index_owner"  # the catalog that this collection belongs to
 
 
+def _ef_search(collection: Any) -> int | None:
+    """The collection's HNSW ef_search, as Chroma reports its configuration (None: not reported)."""
+    configuration = getattr(collection, "configuration", None) or {}
+    hnsw = configuration.get("hnsw") if isinstance(configuration, dict) else None
+    return hnsw.get("ef_search") if isinstance(hnsw, dict) else None
+
+
 @dataclass(frozen=True)
 class DenseHit:
     id: str
@@ -103,11 +110,18 @@ class ChromaStore:
     def _open(self) -> Any:
         if self._client is None:
             self._client = self._connect()
+        ef_search = self.settings.hnsw_ef_search
         collection = self._client.get_or_create_collection(
             self.settings.collection,
             metadata={"hnsw:space": "cosine", MODEL_KEY: self.model_name, OWNER_KEY: self.owner},
+            configuration={"hnsw": {"space": "cosine", "ef_search": ef_search}},
             embedding_function=None,
         )
+        if _ef_search(collection) not in (None, ef_search):
+            # A collection made before (or with another setting) keeps its own until modified; ef_search is
+            # one of the settings Chroma lets change.
+            collection.modify(configuration={"hnsw": {"ef_search": ef_search}})
+            collection = self._client.get_collection(self.settings.collection, embedding_function=None)
         metadata = collection.metadata or {}
         if metadata.get(OWNER_KEY) != self.owner:
             raise IndexMismatchError(

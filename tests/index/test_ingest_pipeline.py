@@ -242,3 +242,24 @@ def test_unreachable_chroma_server_is_reported(tmp_path, make_assistant):
     assert assistant.ready()["store_reachable"] is False
     with pytest.raises(StoreUnavailableError, match="unavailable"):
         assistant.retrieve("anything at all")
+
+
+@pytest.mark.parametrize("mode", ["persistent", "http"])
+def test_the_hnsw_search_breadth_is_applied_to_new_and_existing_collections(
+    tmp_path, make_assistant, request, mode
+):
+    # Chroma's own ef_search (100) let one query return different neighbours from one process to the next
+    # over the real corpus; the configured one is set on the collection however it was made.
+    store: dict[str, object] = {}
+    if mode == "http":
+        host, port = request.getfixturevalue("chroma_server")
+        store = {"mode": "http", "host": host, "port": port, "collection": f"ef_{tmp_path.name[-20:]}"}
+    folder = tmp_path / "index"
+    first = make_assistant(folder, store={**store, "hnsw_ef_search": 64})
+    first.ingest([sample_corpus(tmp_path / "corpus", n=3)])
+    assert first.index.store.collection.configuration["hnsw"]["ef_search"] == 64
+    first.close()
+    reopened = make_assistant(folder, store={**store, "hnsw_ef_search": 300})
+    assert reopened.index.store.collection.configuration["hnsw"]["ef_search"] == 300
+    assert reopened.index.store.collection.configuration["hnsw"]["space"] == "cosine"
+    assert reopened.retrieve("annual report on system 2-3").passages[0].doc_id == "policy-2"
