@@ -293,6 +293,14 @@ class Catalog:
             ).fetchall()
         return [row[0] for row in rows]
 
+    def chunk_headings(self, doc_id: str) -> list[tuple[str, list[str]]]:
+        """(chunk id, heading path) of a document's chunks, in document order."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, heading FROM chunks WHERE doc_id = ? ORDER BY ordinal", (doc_id,)
+            ).fetchall()
+        return [(row[0], json.loads(row[1]) if row[1] else []) for row in rows]
+
     def chunk_rows(self, ids: Iterable[str] | None = None) -> list[ChunkRow]:
         """Chunks with their document fields; every committed one (in catalog order) when `ids` is None."""
         query = (

@@ -12,6 +12,7 @@ the catalog's generation moved.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import uuid
 from collections.abc import Sequence
@@ -229,6 +230,16 @@ class PassageIndex:
         found = terms(text, self.settings.retrieval.bm25.stemmer)
         index = self.lexical().index
         return all(index.has_term(term) for term in found)
+
+    def chunks_under(self, doc_id: str, heading: re.Pattern[str], n: int) -> list[str]:
+        """The first `n` chunks of a document under a heading that opens with `heading` ("Chapter 2 Basic
+        Policies ..." for "Chapter 2"), in document order."""
+        found = [
+            chunk_id
+            for chunk_id, path in self.catalog.chunk_headings(doc_id)
+            if any(heading.match(part) for part in path)
+        ]
+        return found[:n]
 
     def rows(self, ids: Sequence[str]) -> dict[str, ChunkRow]:
         return {row.id: row for row in self.catalog.chunk_rows(ids)}

@@ -9,7 +9,7 @@ from typing import Literal
 
 import numpy as np
 
-from ..answer.specifics import places
+from ..answer.specifics import places, provisions
 from ..config import RetrievalSettings
 from ..index.catalog import ChunkRow
 from ..index.embedder import Embedder
@@ -248,6 +248,7 @@ class HybridRetriever:
             timings["translate"] = _ms(started)
 
         named, naming, strong = self._names(query, filters)
+        provision_of: dict[str, str] = {}
         if translation is not None and translation.target_language == "en":
             # A Chinese question names English documents in Chinese (日本《人工智能基本计划》): their English
             # names are in the translation.
@@ -260,6 +261,7 @@ class HybridRetriever:
             started = time.perf_counter()
             per_document = self.settings.scope.per_document
             scope = self.settings.scope.weight
+            asked_provisions = provisions(query)  # each one's chunks are kept in `provision_of`
             language_of_document = self._catalog().language
             for doc_id in named:
                 scoped = (filters or Filters()).model_copy(update={"doc_ids": [doc_id]})
@@ -288,6 +290,16 @@ class HybridRetriever:
                         name = f"bm25{label}@{doc_id}"
                         self._lexical(lexical_terms, per_document, scoped, name, rankings, scores)
                         weights[name] = fusion.bm25_weight * scope * weight
+                # "Chapter 2 of Japan's AI Basic Plan": the chunks under that heading, in document order.
+                for provision in asked_provisions:
+                    under = self.index.chunks_under(doc_id, provision.pattern, per_document)
+                    if under:
+                        name = f"provision {provision.text}@{doc_id}"
+                        rankings[name] = under
+                        for chunk_id in under:
+                            scores.setdefault(chunk_id, PassageScores())
+                            provision_of.setdefault(chunk_id, name)
+                        weights[name] = fusion.bm25_weight * scope
             timings["scope"] = _ms(started)
 
         about_other_language = translation is not None and self._about_language(
@@ -320,6 +332,9 @@ class HybridRetriever:
                 fused = chosen + [item for item in fused if item[0] not in taken]
         elif self.settings.mmr.enabled and fused:
             fused = self._diversify(fused[: max(top_k * 4, 20)], top_k)
+        if named and provision_of:
+            # A provision the question names by its number has a passage among those answered from.
+            fused = each_document_represented(fused, top_k, provision_of)
         if len(named) > 1:
             fused = each_document_represented(fused, top_k, _owners(rankings))
         fused = fused[:top_k]

@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 import numpy as np
 import pytest
@@ -128,3 +129,30 @@ def test_bad_filters_are_refused():
         Filters(date_from=dt.date(2025, 1, 1), date_to=dt.date(2024, 1, 1))
     with pytest.raises(ValueError):
         Filters(unknown_field="x")
+
+
+def test_a_named_provision_brings_the_chunks_under_its_heading(tmp_path, make_assistant):
+    # Chapter 2's text shares no word with the question; only its heading says "Chapter 2". The other chapters
+    # repeat the question's words.
+    filler = "\n\n".join(
+        f"## Chapter {n} Topic {n}\n\n"
+        + " ".join(
+            f"How many principles Chapter 2 of the Harbour Basic Plan lays down is asked in topic {n}.{i}."
+            for i in range(60)
+        )
+        for n in (1, 3, 4, 5, 6)
+    )
+    chapter_2 = " ".join(
+        ["This part sets forth three guiding ideas and four lines of action for ports."]
+        + [f"Ports shall report on idea {i} every season to the coastal office." for i in range(3)]
+    )
+    body = f"{filler}\n\n## Chapter 2 Guiding Ideas\n\n{chapter_2}\n\n## Chapter 20 Annexes\n\n{chapter_2}"
+    write(tmp_path / "c" / "plan.md", doc("Harbour Basic Plan", body, issuing_body="Cabinet"))
+    assistant = make_assistant()
+    assistant.ingest([tmp_path / "c"])
+    (plan,) = [d.id for d in assistant.documents()]
+    under = assistant.index.chunks_under(plan, re.compile(r"chapter\s2(?![\w/])", re.I), 5)
+    assert [assistant.index.rows(under)[c].heading for c in under] == [["Chapter 2 Guiding Ideas"]]
+    question = "How many principles does Chapter 2 of the Harbour Basic Plan lay down?"
+    headings = [p.heading_path for p in assistant.retrieve(question, top_k=3).passages]
+    assert "Chapter 2 Guiding Ideas" in headings
