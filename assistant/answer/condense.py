@@ -311,28 +311,27 @@ def asked_part(standalone: str) -> str:
 
 def condense_by_rules(question: str, history: list[ChatMessage] | None) -> str:
     """The standalone form of `question`, built from earlier turns (each user turn condensed in turn)."""
-    history = history or []
-    turns = _turns(history)
-    if not turns:
-        return question.strip()
-    return _condense_turns(question, turns, history).render()
+    state = _condense_turns(question, history)
+    return question.strip() if state is None else state.render()
 
 
 def follow_up_context(question: str, history: list[ChatMessage] | None) -> str | None:
     """For an elliptical follow-up ("Starting when?", "How often?"), the gist of the answer it follows
     ("Expanding its capacity by at least 20x by 2030."): words to search with, not part of the question (its
     figures and years are not asked about)."""
+    return _context_of(_condense_turns(question, history))
+
+
+def _context_of(state: _Standalone | None) -> str | None:
+    return state.answered_before if state is not None and state.continues is not None else None
+
+
+def _condense_turns(question: str, history: list[ChatMessage] | None) -> _Standalone | None:
+    """`question` condensed with the earlier turns (None: there are none)."""
     history = history or []
     turns = _turns(history)
     if not turns:
         return None
-    condensed = _condense_turns(question, turns, history)
-    return condensed.answered_before if condensed.continues is not None else None
-
-
-def _condense_turns(
-    question: str, turns: list[tuple[str, str | None]], history: list[ChatMessage]
-) -> _Standalone:
     first, first_answer = turns[0]
     state = _Standalone(first, subject_of(first) or _answer_subject(history), answered=_gist(first_answer))
     for earlier, answer in turns[1:]:
@@ -456,6 +455,7 @@ def condense_question(
 def _by_rules(
     question: str, history: list[ChatMessage] | None, error: BackendError | None = None
 ) -> Condensed:
-    return Condensed(
-        condense_by_rules(question, history), "rules", error, follow_up_context(question, history)
-    )
+    """Condensed by rules once: the standalone question and the follow-up's context from the same state."""
+    state = _condense_turns(question, history)
+    standalone = question.strip() if state is None else state.render()
+    return Condensed(standalone, "rules", error, _context_of(state))
