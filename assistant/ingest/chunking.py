@@ -85,7 +85,7 @@ class Chunker:
         carried: list[_Atom] = []
         carried_path: tuple[str, ...] = ()
         noise = NoiseIndex(noise_spans(text, document.page_starts, title))
-        sections = _without_noise_blocks(split_sections(text), noise, text)
+        sections = _without_noise_blocks(split_sections(text, skip=noise.in_contents), noise, text)
         for index, section in enumerate(sections):
             atoms = carried + self._atoms(text, section.start, section.end, noise)
             path = section.path if len(atoms) > len(carried) else carried_path

@@ -55,6 +55,10 @@ class NoiseIndex:
         hi = bisect.bisect_left(self._starts, end)
         return [s for s in self.spans[lo:hi] if s.end > start and s.start < end]
 
+    def in_contents(self, offset: int) -> bool:
+        """True when the character at `offset` is part of a table of contents or a cover page."""
+        return any(s.kind in ("toc", "cover") for s in self.overlapping(offset, offset + 1))
+
     def is_noise(self, start: int, end: int) -> bool:
         """True when text[start:end] overlaps line noise (so it is not a body sentence)."""
         return any(s.blocking for s in self.overlapping(start, end))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 _ROMAN = r"[IVXLCDM]+"
@@ -111,9 +112,13 @@ def _drop_toc_entries(headings: list[Heading]) -> list[Heading]:
     return kept
 
 
-def split_sections(text: str) -> list[Section]:
-    """Cut the text into sections at its headings; each section carries its full heading path."""
+def split_sections(text: str, skip: Callable[[int], bool] | None = None) -> list[Section]:
+    """Cut the text into sections at its headings; each section carries its full heading path. A heading
+    for which `skip(start)` holds (a line of the table of contents) opens no section: it would name the body
+    text that follows the contents ("Annex D: Summary of impact assessment evidence 90" over a foreword)."""
     headings = find_headings(text)
+    if skip is not None:
+        headings = [h for h in headings if not skip(h.start)]
     sections: list[Section] = []
     stack: list[Heading] = []
     if not headings or headings[0].start > 0:

@@ -155,6 +155,8 @@ def _sentences_in_paragraph(text: str, start: int, end: int) -> Iterator[Span]:
     for pattern in (_LIST_ITEM_LINE, _LINE_AFTER_COLON):
         for match in pattern.finditer(text, start, end):
             cuts.add(match.start())
+    for match in _LINE_AFTER_URL.finditer(text, start, end):
+        cuts.add(match.end())
     cuts.update(_heading_line_cuts(text, start, end))
     cursor = start
     for cut in sorted(cuts):
@@ -164,6 +166,11 @@ def _sentences_in_paragraph(text: str, start: int, end: int) -> Iterator[Span]:
         _append_trimmed(text, cursor, cut, piece)
         yield from piece
         cursor = cut
+
+
+# A line that ends with an address ends a sentence when the next opens with a capital ("... available free of
+# charge from: https://doi.org/10.6028/NIST.AI.100-1\nUpdate Schedule and Versions").
+_LINE_AFTER_URL = re.compile(r"(?:https?://|www\.)\S+[ \t]*\n(?=[ \t]*[A-Z“\"‘'(])")
 
 
 # A heading line glued to the sentence under it by a PDF's text ("HELPING THE PUBLIC UNDERSTAND AND EMBRACE AI\n

@@ -271,3 +271,17 @@ def test_real_chunks_are_exact_slices_and_no_candidate_holds_noise(embedder, nam
                 # A running header inside a sentence is only known to the whole document; a page number
                 # beside it is what the answerer sees, and both always come together in these files.
                 assert kinds <= {"running_header"} and not (kinds and "\n" not in sentence), (sentence, kinds)
+
+
+@pytest.mark.parametrize("name", [REAL[0], REAL[4]])
+def test_real_contents_entries_name_no_body_text(embedder, name):
+    # The response's contents end with "Annex D: Summary of impact assessment evidence 90" and NIST's with
+    # "Appendix D: Attributes of the AI RMF 42": read as headings, they named the foreword and every section
+    # up to the first heading the body repeats (a citation of the foreword said "Annex D: ...").
+    (document,) = corpus_documents(name)
+    chunks = Chunker(ChunkingSettings(), embedder).chunk(document)
+    entry = "Annex D: Summary of impact assessment evidence 90" if "uk_" in name else "Appendix D: Attributes"
+    first_body = "The world is on the cusp" if "uk_" in name else "AI risk management offers a path"
+    assert not any(entry in " > ".join(c.heading_path) for c in chunks)
+    holder = next(c for c in chunks if first_body in c.text)
+    assert not any(h.startswith(("Annex", "Appendix")) for h in holder.heading_path)

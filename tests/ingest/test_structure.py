@@ -87,3 +87,11 @@ def test_table_of_contents_names_headings_of_a_pdf_dump():
 def test_wrapped_line_starting_with_section_is_not_a_heading():
     text = "The agencies shall report under\nSection 2 of the Act requires agencies to act\nquickly."
     assert find_headings(text) == []
+
+
+def test_a_heading_the_caller_skips_opens_no_section():
+    text = "Contents\nAnnex A: Method 63\nForeword text.\n\nArticle 1\n\nSubject matter\n\nBody.\n"
+    entry = text.index("Annex A")
+    assert [s.path for s in split_sections(text)][1][0].startswith("Annex A")
+    paths = [s.path for s in split_sections(text, skip=lambda start: start == entry)]
+    assert paths == [(), ("Article 1 — Subject matter",)]

@@ -55,6 +55,19 @@ def test_a_heading_line_is_not_the_start_of_the_sentence_under_it():
     ]
 
 
+def test_a_line_ending_in_an_address_ends_its_sentence():
+    text = (
+        "This publication is available free of charge from: https://doi.org/10.6028/NIST.AI.100-1\n"
+        "Update Schedule and Versions\nThe Framework is intended to be a living document.\n"
+        "See https://example.org/a\nfor details."
+    )
+    assert texts(sentence_spans(text), text) == [
+        "This publication is available free of charge from: https://doi.org/10.6028/NIST.AI.100-1",
+        "Update Schedule and Versions\nThe Framework is intended to be a living document.",
+        "See https://example.org/a\nfor details.",  # the next line goes on: no cut
+    ]
+
+
 def test_a_line_inside_a_sentence_is_never_cut_as_a_heading():
     # Mid-sentence lines: the line before has no sentence end, or the line itself ends like a continuation.
     cases = {
