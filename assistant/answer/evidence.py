@@ -22,7 +22,7 @@ from ..language.sentences import LIST_ITEM, sentence_spans
 from ..language.terms import terms, words
 from ..language.translation import QueryTranslation
 from ..models import Passage
-from .definitions import defined_term, defines
+from .definitions import asking_words, defined_term, defines
 from .specifics import KindCheck, years
 
 
@@ -38,6 +38,7 @@ class SentenceEvidence:
     lexical: float
     score: float
     vector: np.ndarray = field(repr=False)
+    defines: bool = False  # defines the term a definition question asks about
 
 
 @dataclass
@@ -270,7 +271,15 @@ class EvidenceScorer:
         )
         semantic = vectors @ query_vector
         candidate_terms = [sentence_terms(text, self.stemmer) for _, _, _, text in candidates]
-        weights = term_weights(terms(question, self.stemmer), candidate_terms)
+        kind = KindCheck.of(question, self.stemmer)
+        term = defined_term(question) if kind.kind is None else None
+        question_terms = terms(question, self.stemmer)
+        if term is not None:
+            # "define", "describe", "mean" ask for the definition: sentences using them ("AI actors are defined
+            # by the OECD as ...") do not state it.
+            asking = set(terms(asking_words(question), self.stemmer)) - set(terms(term, self.stemmer))
+            question_terms = [t for t in question_terms if t not in asking] or question_terms
+        weights = term_weights(question_terms, candidate_terms)
         if document_names and self.settings.document_name_weight < 1.0:
             names = set(terms(" ".join(document_names), self.stemmer))
             weights = discount_names(weights, names, self.settings.document_name_weight)
@@ -282,8 +291,6 @@ class EvidenceScorer:
         total_weight = s.semantic_weight + s.lexical_weight + s.passage_weight or 1.0
         n_passages = max(1, len(passages))
         asked_years = question_years(question, document_names)
-        kind = KindCheck.of(question, self.stemmer)
-        term = defined_term(question) if kind.kind is None else None
         recitals = recital_passages(passages)
         out: list[SentenceEvidence] = []
         strength = 0.0
@@ -291,7 +298,8 @@ class EvidenceScorer:
             zip(candidates, vectors, semantic, candidate_terms, strict=True)
         ):
             lexical = lexical_coverage(weights, s_terms)
-            if other is not None and language_of(text) == other:
+            across = other is not None and language_of(text) == other
+            if across:
                 # Matched through the translation: its terms, and its embedding when there is one (into
                 # English); MiniLM cannot compare an English question with a Chinese sentence, so there the
                 # term coverage stands for both.
@@ -311,12 +319,15 @@ class EvidenceScorer:
             if year_mismatch(asked_years, text):
                 combined *= 1.0 - s.year_mismatch_penalty
             combined *= 1.0 - s.kind_mismatch_penalty * kind.shortfall(text)
-            if term is not None and defines(text, term):
+            definition = term is not None and defines(text, term)
+            if definition:
                 combined = min(1.0, combined / (1.0 - s.definition_boost))
             strength = max(strength, combined)
             if p_index in recitals:
                 combined *= 1.0 - s.recital_penalty  # a preference between restatements only
-            out.append(SentenceEvidence(p_index, start, end, text, float(sim), lexical, combined, vector))
+            out.append(
+                SentenceEvidence(p_index, start, end, text, float(sim), lexical, combined, vector, definition)
+            )
         out.sort(key=lambda e: (-e.score, e.passage, e.start))
         return Evidence(out, strength)
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.answer.definitions import defined_term, defines
+from assistant.answer.definitions import asking_words, defined_term, defines
 from assistant.models import Passage
 
 
@@ -19,6 +19,10 @@ def passage(text: str) -> Passage:
         ("In the AI+ industrial action, what is meant by an AI-native company?", "AI-native company"),
         ("What is the definition of 'deployer' in the AI Act?", "deployer"),
         ("How is a high-risk AI system defined?", "high-risk AI system"),
+        ("How does the UK government's AI Playbook describe agentic AI?", "agentic AI"),
+        ('What is the "Talent Passport" described in France\'s 2025 brochure?', "Talent Passport"),
+        ("What is a deployer under the AI Act?", "deployer"),
+        ("What is the deadline for the report?", None),  # "what is the" unquoted asks for a fact
         ("What are the AI Growth Zones meant to achieve?", None),  # "meant to", not a meaning
         ("Which two characteristics does the white paper use to define AI?", None),
         ("When do the rules apply?", None),
@@ -48,7 +52,26 @@ def test_sentences_that_define_the_asked_term():
     assert not defines("Risk management should be continuous.", "risk")
     assert not defines("Disinformation: information spread with the intent to deceive.", "misinformation")
     assert defines(
+        "The “Talent Passport” is a long-stay visa (VLS) designed to welcome researchers.", "Talent Passport"
+    )
+    # A dash or colon after the term defines it only in a glossary entry, opening its line.
+    assert not defines(
+        "The spouse of the holder of a 'Talent Passport – Researcher' VLS can join France.", "Talent Passport"
+    )
+    assert defines(
         "生成式人工智能技术，是指具有文本、图片、音频、视频等内容生成能力的模型及相关技术。",
         "生成式人工智能技术",
     )
     assert not defines("提供者应当依法开展生成式人工智能技术研发。", "生成式人工智能技术")
+
+
+def test_the_words_a_definition_question_asks_with():
+    assert asking_words("How does NIST's AI RMF define risk?") == "define"
+    assert asking_words("What does pseudonymisation mean under the GDPR?") == "mean"
+    assert asking_words("How is misinformation defined?") == "defined"
+    # "definition" here is what the question is about, not how it asks.
+    assert (
+        asking_words("Instead of a legal definition, how does the white paper characterise AI?")
+        == "characterise"
+    )
+    assert asking_words("When do the rules apply?") == ""

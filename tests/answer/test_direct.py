@@ -325,3 +325,36 @@ def test_the_extractive_backend_answers_directly_only_when_its_sentences_agree()
     other = ("playbook", "An earlier draft of the AI Playbook set out 8 principles in all.")
     text = "".join(backend.generate(_request(question, [playbook, other], ("playbook",))))
     assert "10 principles for using AI safely" in text and "8 principles" in text
+
+
+def test_a_definition_is_the_answer_on_its_own_and_a_restatement_adds_nothing():
+    import numpy as np
+
+    from assistant.answer.backends.extractive import select_sentences
+    from assistant.answer.evidence import SentenceEvidence
+    from assistant.config import load_settings
+
+    settings = load_settings(profile="test").answer.extractive
+    vectors = np.eye(3, 8, dtype=np.float32)  # unrelated by embedding: only the rules below tell them apart
+    plan = "24. Reform the UK text and data mining regime so that it is at least as competitive as the EU."
+    table = (
+        "Spring 2025 Recommendation 24 Reform the UK text and data mining regime so that it is at least as "
+        "competitive as the EU."
+    )
+    other = "The government will consult on copyright and AI."
+    sentences = [
+        SentenceEvidence(0, 0, len(plan), plan, 0.8, 0.8, 0.80, vectors[0]),
+        SentenceEvidence(1, 0, len(table), table, 0.8, 0.8, 0.79, vectors[1]),
+        SentenceEvidence(2, 0, len(other), other, 0.8, 0.8, 0.78, vectors[2]),
+    ]
+    chosen = select_sentences(sentences, settings, floor=0.3)
+    assert [s.text for s in chosen] == [plan, other]  # the table's restatement is skipped
+    definition = "Misinformation: Incorrect or misleading information spread without harmful intent."
+    foreword = "I have sought to double-down on this success, backed by over £100 million."
+    sentences = [
+        SentenceEvidence(0, 0, len(definition), definition, 0.6, 0.1, 0.48, vectors[0], defines=True),
+        SentenceEvidence(1, 0, len(foreword), foreword, 0.6, 0.3, 0.47, vectors[1]),
+    ]
+    assert [s.text for s in select_sentences(sentences, settings, floor=0.3)] == [definition]
+    sentences[0].defines = False
+    assert len(select_sentences(sentences, settings, floor=0.3)) == 2

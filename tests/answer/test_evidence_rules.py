@@ -142,3 +142,19 @@ def test_a_question_about_the_chinese_documents_holds_english_sentences_to_their
     assert (
         next(e for e in plain.sentences if e.text.startswith("AI boasts")).semantic > english_evidence.lexical
     )
+
+
+def test_the_verb_a_definition_question_asks_with_is_no_term_to_match(embedder):
+    # "AI actors are defined by the OECD" shares "define" with the question, not its subject.
+    from assistant.answer.evidence import EvidenceScorer
+    from assistant.config import load_settings
+
+    scorer = EvidenceScorer(embedder, load_settings(profile="test").answer.evidence, "english")
+    defined = "AI actors are defined by the OECD as those who play an active role in the AI system lifecycle."
+    other = "Risk tolerance is the readiness to bear the risk in order to achieve objectives."
+    evidence = scorer.score(
+        "How does the framework define risk?", [_passage("rmf", 0, "", f"{defined} {other}")]
+    )
+    lexical = {e.text: e.lexical for e in evidence.sentences}
+    assert lexical[defined] == 0.0  # only "define" would have matched
+    assert lexical[other] > 0.0

@@ -23,14 +23,15 @@ if TYPE_CHECKING:
 def select_sentences(
     sentences: list[SentenceEvidence], settings: ExtractiveSettings, floor: float
 ) -> list[SentenceEvidence]:
-    """The best sentence, then up to `max_sentences - 1` more that are nearly as good and not redundant."""
+    """The best sentence, then up to `max_sentences - 1` more that are nearly as good and not redundant. A
+    sentence defining the term a definition question asks about is the answer on its own."""
     if not sentences:
         return []
     best = sentences[0].score
     chosen: list[SentenceEvidence] = []
     length = 0
     for candidate in sentences:
-        if len(chosen) >= settings.max_sentences:
+        if len(chosen) >= settings.max_sentences or (chosen and chosen[0].defines):
             break
         if chosen and (candidate.score < settings.relative_cutoff * best or candidate.score < floor):
             break
@@ -39,11 +40,24 @@ def select_sentences(
             continue
         if chosen:
             similarity = max(float(np.dot(candidate.vector, c.vector)) for c in chosen)
-            if similarity >= settings.redundancy:
+            if similarity >= settings.redundancy or any(_restates(candidate.text, c.text) for c in chosen):
                 continue
         chosen.append(candidate)
         length += text_length
     return chosen
+
+
+def _restates(a: str, b: str) -> bool:
+    """Whether one sentence's words hold the other's whole ("Recommendation 24 Reform the UK text and data
+    mining regime ..." in a summary table restates the plan's "Reform the UK text and data mining regime ...")."""
+    x, y = _WORDS.findall(a.lower()), _WORDS.findall(b.lower())
+    short, long_ = (x, y) if len(x) <= len(y) else (y, x)
+    if not short:
+        return True
+    return f" {' '.join(short)} " in f" {' '.join(long_)} "
+
+
+_WORDS = re.compile(r"\w+")
 
 
 def cover_documents(
