@@ -272,8 +272,17 @@ class Assistant:
             # "Article 118", "Executive Order 14117", "Brazil", "2040": passages on the topic that never
             # mention what the question pins down cannot answer it, however well they match otherwise.
             asked = specifics(standalone)
-            missing = asked.absent_from(passages, retrieval.named_documents) + asked.unstated(
-                s.text for s in evidence.sentences[: self.settings.answer.extractive.max_sentences]
+            best = evidence.sentences[: self.settings.answer.extractive.max_sentences]
+            # What the question pins down must be where its answer is: a passage that mentions Australia does
+            # not make a sentence from another document an answer about Australia.
+            # (A question naming several documents is answered from each: there, any passage.)
+            answering = (
+                [passages[i] for i in dict.fromkeys(s.passage for s in best)]
+                if len(retrieval.named_documents) <= 1
+                else passages
+            )
+            missing = asked.absent_from(answering, retrieval.named_documents) + asked.unstated(
+                s.text for s in best
             )
             if not retrieval.named_by_name:
                 missing += asked.unindexed_instruments(self.retriever.is_document_name)

@@ -45,6 +45,18 @@ def test_a_year_no_passage_mentions_is_an_abstention_whatever_the_topic_match(co
     assert not corpus_assistant.ask(question).abstained
 
 
+def test_what_a_question_pins_down_must_be_where_its_answer_is(corpus_assistant, monkeypatch):
+    # Some retrieved passage mentions 2024, but the sentences that would answer (the measures' filing duty)
+    # do not: the question asks for a count at the end of 2024, which no document gives.
+    question = "How many generative AI services had completed CAC filing by the end of 2024?"
+    answer = corpus_assistant.ask(question)
+    assert answer.abstained and answer.abstain_reason == "no passage mentions 2024"
+    retrieval = corpus_assistant.retrieve(question)
+    assert any("2024" in p.text for p in retrieval.passages)
+    monkeypatch.setattr(corpus_assistant.settings.answer, "require_specifics", False)
+    assert not corpus_assistant.ask(question).abstained
+
+
 def test_an_amount_of_money_the_best_sentences_never_state_is_an_abstention(corpus_assistant, monkeypatch):
     # The corpus speaks of the AI Office's tasks, never of its budget; it does state the fines in euros.
     question = "What annual budget does the EU AI Act give the AI Office?"

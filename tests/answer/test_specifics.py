@@ -306,3 +306,17 @@ def test_a_law_named_by_a_name_of_its_own_that_is_no_indexed_document_is_unindex
     gdpr = specifics("Which fines does the General Data Protection Regulation set?")
     assert gdpr.unindexed_instruments(lambda name: name.lower() in indexed) == []
     assert specifics("What does Article 5 prohibit?").unindexed_instruments(lambda name: False) == []
+
+
+def test_a_provision_named_in_one_language_is_found_in_the_other():
+    from assistant.answer.specifics import provisions
+
+    (chapter,) = provisions("《可信人工智能伦理准则》在第三章提供了什么？")
+    assert chapter.found_in("Chapter III – Assessing Trustworthy AI")
+    assert chapter.found_in("see chapter 3") and chapter.found_in("第三章 评估")
+    assert not chapter.found_in("Chapter XIII") and not chapter.found_in("Article 3")
+    (article,) = provisions("What does Article 17 of the interim measures require?")
+    assert article.found_in("第十七条 提供具有舆论属性") and article.found_in("Article 17")
+    assert not article.found_in("第七条")
+    (twenty_three,) = provisions("第二十三条规定了什么？")
+    assert twenty_three.found_in("Article 23 Obligations")
