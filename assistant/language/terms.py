@@ -10,7 +10,8 @@ from functools import lru_cache
 from .chinese import CJK_CHAR, CJK_RANGES, search_words
 
 # Bumped whenever the same text gives other index terms (the ingest fingerprint includes it).
-TERMS_VERSION = "2"  # 2: Chinese as jieba words (was character bigrams)
+# 2: Chinese as jieba words (was character bigrams); 3: British spellings as American ones.
+TERMS_VERSION = "3"
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 
@@ -184,12 +185,14 @@ def _stemmer(language: str | None):  # type: ignore[no-untyped-def]
 
 
 def terms(text: str, stemmer: str | None = "english", keep_stopwords: bool = False) -> list[str]:
-    """Index terms: words without stopwords, stemmed; Chinese words as they are."""
+    """Index terms: words without stopwords, stemmed (English ones in their American spelling, so that
+    "programme" finds "program" and "prioritise" "prioritize"); Chinese words as they are."""
     tokens = [t for t in words(text) if keep_stopwords or t not in STOPWORDS]
     stem = _stemmer(stemmer)
     if stem is None:
         return tokens
-    return [stem.stemWord(t) if t.isascii() else t for t in tokens]
+    american = _american(stemmer)
+    return [stem.stemWord(american.get(t, t)) if t.isascii() else t for t in tokens]
 
 
 def terms_batch(texts: list[str], stemmer: str | None = "english") -> list[list[str]]:
@@ -198,9 +201,21 @@ def terms_batch(texts: list[str], stemmer: str | None = "english") -> list[list[
     tokenized = [[t for t in words(text) if t not in STOPWORDS] for text in texts]
     if stem is None:
         return tokenized
+    american = _american(stemmer)
     vocabulary = sorted({t for tokens in tokenized for t in tokens if t.isascii()})
-    stems = dict(zip(vocabulary, stem.stemWords(vocabulary), strict=True))
+    stems = dict(zip(vocabulary, stem.stemWords([american.get(t, t) for t in vocabulary]), strict=True))
     return [[stems.get(t, t) for t in tokens] for tokens in tokenized]
+
+
+@lru_cache(maxsize=2)
+def _american(stemmer: str | None) -> dict[str, str]:
+    """British spellings and their American ones (breame's list of 1,730: "organisation" -> "organization",
+    "licence" -> "license", "centre" -> "center"), for English stemming only."""
+    if stemmer != "english":
+        return {}
+    from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
+
+    return BRITISH_ENGLISH_SPELLINGS
 
 
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*%?")

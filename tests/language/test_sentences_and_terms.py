@@ -118,3 +118,15 @@ def test_terms_drop_stopwords_and_stem():
 
 def test_numbers_are_normalised():
     assert numbers("above 70% by 2,030 and 2027") == {"70%", "2030", "2027"}
+
+
+def test_british_and_american_spellings_give_the_same_terms():
+    from assistant.language.terms import terms, terms_batch
+
+    british = "The AI Clusters programme prioritises organisations, licences and centres of excellence."
+    american = "The AI Clusters program prioritizes organizations, licenses and centers of excellence."
+    assert (
+        terms(british) == terms(american) == terms_batch([british, american])[0] == terms_batch([american])[0]
+    )
+    # Without stemming, the words stay as written.
+    assert "programme" in terms(british, stemmer=None)
