@@ -140,6 +140,32 @@ class DocumentNames:
             for d in self.documents
         )
 
+    def _one_per_shared_name(self, named: list[str], named_by: dict[str, str], text: str) -> list[str]:
+        """The documents named, where one name fits several titles ("AI Opportunities Action Plan" is the
+        plan's title and begins its government response's). Next to the name, the other words of a title
+        name that document alone ("the government's response to the AI Opportunities Action Plan"); elsewhere
+        in the question they name it beside the one whose title is the name alone ("What does the AI
+        Opportunities Action Plan propose, and what does the government's response say?"); absent, the name
+        is that one's."""
+        titles = {d.id: d.title for d in self.documents}
+        words = text.split()
+        kept: list[str] = []
+        for doc_id in named:
+            alias = named_by[doc_id]
+            sharing = [d for d in named if named_by[d] == alias]
+            if len(sharing) == 1:
+                kept.append(doc_id)
+                continue
+            extra = {d: _extra_words(titles[d], alias) for d in sharing}
+            beside = _words_beside(words, alias.split(), reach=3)
+            if any(extra[d] & beside for d in sharing):
+                keep = bool(extra[doc_id] & beside)
+            else:
+                keep = not extra[doc_id] or bool(extra[doc_id] & set(words)) or all(extra[d] for d in sharing)
+            if keep:
+                kept.append(doc_id)
+        return kept
+
     def named_in(self, question: str) -> NamedDocuments:
         text = normalise(question)
         without_ai = text.replace(" ai ", " ")
@@ -149,6 +175,7 @@ class DocumentNames:
         by_number: list[str] = []
         strong: list[str] = []
         phrases: list[str] = []
+        named_by: dict[str, str] = {}  # document -> the alias that named it
         asked_numbers = set(EO_NUMBER.findall(text)) | set(SLASHED_NUMBER.findall(text))
         for document in self.documents:
             if asked_numbers & self.numbers[document.id]:
@@ -165,8 +192,9 @@ class DocumentNames:
                 if hit:
                     strong.append(document.id)
                     phrases.append(alias)
+                    named_by[document.id] = alias
                     break
-        strong = by_number + strong
+        strong = by_number + self._one_per_shared_name(strong, named_by, text)
         by_place: list[str] = []
         for place in places(question):
             holders = [
@@ -288,6 +316,24 @@ def _aliases(document: DocumentInfo) -> set[str]:
             if len(capitals) >= 3:
                 out.add("".join(capitals).lower())
     return out
+
+
+def _words_beside(words: list[str], name: list[str], reach: int) -> set[str]:
+    """The words within `reach` of each place `name` occurs in `words`."""
+    out: set[str] = set()
+    for i in range(len(words) - len(name) + 1):
+        if words[i : i + len(name)] == name:
+            out.update(words[max(0, i - reach) : i])
+            out.update(words[i + len(name) : i + len(name) + reach])
+    return out
+
+
+def _extra_words(title: str, name: str) -> set[str]:
+    """The words of a title's head (before ' — ' or '(') beyond `name`, without function words:
+    {"government", "response"} for "AI Opportunities Action Plan: Government Response" and its name
+    "ai opportunities action plan"."""
+    head = re.split(r"\s[—–]\s|\(", title, maxsplit=1)[0]
+    return set(normalise(head).split()) - set(name.split()) - _FUNCTION
 
 
 def _main_titles(title: str) -> list[str]:

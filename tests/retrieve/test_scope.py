@@ -46,7 +46,17 @@ def test_a_title_used_as_a_common_noun_names_nothing():
 
 
 def test_a_shared_phrase_names_the_document_whose_whole_title_it_is():
-    assert named("What does the Harbour Opportunities Action Plan recommend?")[0] == "plan"
+    assert named("What does the Harbour Opportunities Action Plan recommend?") == ("plan",)
+    # Beside the shared name, the other words of a title name that document alone ...
+    assert named("Where, says the government's response to the Harbour Opportunities Action Plan, ...?") == (
+        "reply",
+    )
+    assert named("What does the Harbour Opportunities Action Plan Government Response say?") == ("reply",)
+    # ... and elsewhere in the question they name it beside the plan.
+    assert named(
+        "What does the Harbour Opportunities Action Plan propose for berths, and when does the government's "
+        "response say the first will open?"
+    ) == ("plan", "reply")
 
 
 def test_two_named_documents_and_places():
