@@ -275,6 +275,14 @@ class EvidenceSettings(Section):
         description="Share taken off a sentence's score when the question asks when (or how many, how much; "
         "who, which body) and the sentence states no date (or no figure; no name the question does not use).",
     )
+    kind_preference: float = Field(
+        0.2,
+        ge=0,
+        le=1,
+        description="A further share taken off such a sentence (no date for 'when', no figure for 'how many') "
+        "after the evidence score is taken: it ranks the sentences that state the asked kind of fact higher "
+        "without making the assistant abstain more.",
+    )
     recital_penalty: float = Field(
         0.3,
         ge=0,

@@ -318,13 +318,16 @@ class EvidenceScorer:
             ) / total_weight
             if year_mismatch(asked_years, text):
                 combined *= 1.0 - s.year_mismatch_penalty
-            combined *= 1.0 - s.kind_mismatch_penalty * kind.shortfall(text)
+            shortfall = kind.shortfall(text)
+            combined *= 1.0 - s.kind_mismatch_penalty * shortfall
             definition = term is not None and defines(text, term)
             if definition:
                 combined = min(1.0, combined / (1.0 - s.definition_boost))
             strength = max(strength, combined)
+            # Preferences only: the evidence score the assistant abstains on is taken above.
+            combined *= 1.0 - s.kind_preference * shortfall
             if p_index in recitals:
-                combined *= 1.0 - s.recital_penalty  # a preference between restatements only
+                combined *= 1.0 - s.recital_penalty  # between restatements
             out.append(
                 SentenceEvidence(p_index, start, end, text, float(sim), lexical, combined, vector, definition)
             )

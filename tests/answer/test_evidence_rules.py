@@ -158,3 +158,27 @@ def test_the_verb_a_definition_question_asks_with_is_no_term_to_match(embedder):
     lexical = {e.text: e.lexical for e in evidence.sentences}
     assert lexical[defined] == 0.0  # only "define" would have matched
     assert lexical[other] > 0.0
+
+
+def test_a_sentence_without_the_asked_kind_of_fact_ranks_lower_without_lowering_the_evidence(embedder):
+    # "How many ...?": the sentence that matches the question's words best states no figure.
+    from assistant.answer.evidence import EvidenceScorer
+    from assistant.config import load_settings
+
+    settings = load_settings(profile="test").answer.evidence
+    summary = "This chapter summarises the written evidence we received in response to our consultation."
+    count = "In total, we received 409 responses in writing."
+    question = "How many written responses did the government receive to its consultation?"
+    passages = [_passage("response", 0, "", f"{summary} {count}")]
+
+    def scored(preference: float):
+        scorer = EvidenceScorer(
+            embedder, settings.model_copy(update={"kind_preference": preference}), "english"
+        )
+        return scorer.score(question, passages)
+
+    plain, preferred = scored(0.0), scored(settings.kind_preference)
+    assert settings.kind_preference > 0
+    assert plain.sentences[0].text == summary  # the words match, the figure is missing
+    assert preferred.sentences[0].text == count
+    assert preferred.score == pytest.approx(plain.score)  # abstention rests on the same evidence score
