@@ -180,7 +180,7 @@ class Assistant:
             if getattr(generator, "can_condense", True)
             else None
         )
-        return condense_question(question, history, llm)
+        return condense_question(question, history, llm, self.settings.answer.abstention_message)
 
     def ask(
         self,

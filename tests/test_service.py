@@ -148,3 +148,14 @@ def test_a_deleted_document_disappears_from_both_retrievers(tmp_path, make_assis
     assert victim not in {d.id for d in assistant.documents()}
     with pytest.raises(NotFoundError):
         assistant.delete_document(victim)
+
+
+def test_a_follow_up_after_the_configured_refusal_searches_with_no_gist_of_it(corpus_assistant, monkeypatch):
+    own = "Nothing in our policy library covers that."
+    monkeypatch.setattr(corpus_assistant.settings.answer, "abstention_message", own)
+    history = [
+        ChatMessage(role="user", content="What penetration rate does the AI+ plan target for 2040?"),
+        ChatMessage(role="assistant", content=own),
+    ]
+    condensed = corpus_assistant.condensed("Starting when?", history)
+    assert condensed.context is None and own not in condensed.search_text

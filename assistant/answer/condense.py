@@ -10,6 +10,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Literal
 
 from ..errors import BackendError
@@ -309,33 +310,39 @@ def asked_part(standalone: str) -> str:
     return standalone.split(_FOLLOWING_UP, 1)[0]
 
 
-def condense_by_rules(question: str, history: list[ChatMessage] | None) -> str:
-    """The standalone form of `question`, built from earlier turns (each user turn condensed in turn)."""
-    state = _condense_turns(question, history)
+def condense_by_rules(question: str, history: list[ChatMessage] | None, refusal: str | None = None) -> str:
+    """The standalone form of `question`, built from earlier turns (each user turn condensed in turn);
+    `refusal` is what the assistant says when it abstains (such an answer has no gist to follow up)."""
+    state = _condense_turns(question, history, refusal)
     return question.strip() if state is None else state.render()
 
 
-def follow_up_context(question: str, history: list[ChatMessage] | None) -> str | None:
+def follow_up_context(
+    question: str, history: list[ChatMessage] | None, refusal: str | None = None
+) -> str | None:
     """For an elliptical follow-up ("Starting when?", "How often?"), the gist of the answer it follows
     ("Expanding its capacity by at least 20x by 2030."): words to search with, not part of the question (its
     figures and years are not asked about)."""
-    return _context_of(_condense_turns(question, history))
+    return _context_of(_condense_turns(question, history, refusal))
 
 
 def _context_of(state: _Standalone | None) -> str | None:
     return state.answered_before if state is not None and state.continues is not None else None
 
 
-def _condense_turns(question: str, history: list[ChatMessage] | None) -> _Standalone | None:
+def _condense_turns(
+    question: str, history: list[ChatMessage] | None, refusal: str | None = None
+) -> _Standalone | None:
     """`question` condensed with the earlier turns (None: there are none)."""
     history = history or []
     turns = _turns(history)
     if not turns:
         return None
     first, first_answer = turns[0]
-    state = _Standalone(first, subject_of(first) or _answer_subject(history), answered=_gist(first_answer))
+    gist = partial(_gist, refusal=refusal)
+    state = _Standalone(first, subject_of(first) or _answer_subject(history), answered=gist(first_answer))
     for earlier, answer in turns[1:]:
-        state = replace(_condense_pair(earlier, state), answered=_gist(answer))
+        state = replace(_condense_pair(earlier, state), answered=gist(answer))
     return _condense_pair(question.strip(), state)
 
 
@@ -357,15 +364,21 @@ _MARKER = re.compile(r"\s*\[\d+\]")
 _GIST_WORDS = 30
 
 
-def _gist(answer: str | None) -> str | None:
+# How the default abstention message and an LLM's refusal open: such an answer states nothing to follow up.
+_REFUSALS = ("The indexed documents do not", "I could not")
+
+
+def _gist(answer: str | None, refusal: str | None = None) -> str | None:
     """The answer's first sentence without its citation markers, up to thirty words: what an elliptical
-    follow-up ("Starting when?", "How often?") continues from, beside the question it follows."""
+    follow-up ("Starting when?", "How often?") continues from, beside the question it follows. None for a
+    refusal: the default ones, or `refusal` (the configured abstention message)."""
     if not answer:
         return None
     text = " ".join(_MARKER.sub("", answer).split())
     first = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text, maxsplit=1)[0]
     tokens = first.split()
-    if not content_words(first) or first.startswith(("The indexed documents do not", "I could not")):
+    refusals = _REFUSALS + ((" ".join(refusal.split()),) if refusal and refusal.strip() else ())
+    if not content_words(first) or text.startswith(refusals):
         return None
     return " ".join(tokens[:_GIST_WORDS])
 
@@ -436,10 +449,14 @@ class Condensed:
 
 
 def condense_question(
-    question: str, history: list[ChatMessage] | None, llm: Condenser | None = None
+    question: str,
+    history: list[ChatMessage] | None,
+    llm: Condenser | None = None,
+    refusal: str | None = None,
 ) -> Condensed:
     """The standalone form of `question`: by the LLM when one is given and the conversation has earlier
-    questions, by rules when there is no LLM or it fails; unchanged when there is no earlier question."""
+    questions, by rules when there is no LLM or it fails; unchanged when there is no earlier question.
+    `refusal` is the configured abstention message (an answer that is one has no gist to follow up)."""
     question = question.strip()
     if not user_questions(history or []):
         return Condensed(question, "none")
@@ -448,14 +465,17 @@ def condense_question(
             return Condensed(llm(question, history or []), "llm")
         except BackendError as exc:
             log.warning("LLM condensation failed (%s); condensing by rules", exc)
-            return _by_rules(question, history, exc)
-    return _by_rules(question, history)
+            return _by_rules(question, history, refusal, exc)
+    return _by_rules(question, history, refusal)
 
 
 def _by_rules(
-    question: str, history: list[ChatMessage] | None, error: BackendError | None = None
+    question: str,
+    history: list[ChatMessage] | None,
+    refusal: str | None = None,
+    error: BackendError | None = None,
 ) -> Condensed:
     """Condensed by rules once: the standalone question and the follow-up's context from the same state."""
-    state = _condense_turns(question, history)
+    state = _condense_turns(question, history, refusal)
     standalone = question.strip() if state is None else state.render()
     return Condensed(standalone, "rules", error, _context_of(state))

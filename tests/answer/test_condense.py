@@ -260,6 +260,14 @@ def test_only_an_elliptical_follow_up_gets_the_answer_as_context():
     ]
     assert follow_up_context("When does that apply?", refused) is None
     assert follow_up_context("When does that apply?", []) is None
+    # So is a deployment's own abstention message.
+    own = "Sorry, nothing in our policy library covers that. Try rephrasing."
+    custom = [h[0], ChatMessage(role="assistant", content=own)]
+    assert (
+        follow_up_context("When does that apply?", custom)
+        == "Sorry, nothing in our policy library covers that."
+    )
+    assert follow_up_context("When does that apply?", custom, refusal=own) is None
     # The answer that followed the last question is the one used, however many turns came before.
     longer = h + [
         ChatMessage(role="user", content="And the penalties?"),
