@@ -404,9 +404,14 @@ NUMBER_WORDS = (
 # The first digit of a figure that is neither a year standing alone ("the 2018 Coordinated Plan") nor a footnote
 # mark glued to a word ("processes4").
 _FIGURE_DIGIT = r"(?<![A-Za-z0-9.,])(?!(?:19|20)\d{2}(?![\d%]|[.,]\d))\d"
-# A figure: such digits, a number word, or a Chinese numeral.
+# A figure written in Chinese numerals with its measure word: 六大领域, 三年, 两倍, 十项 (not an ordinal, 第七条, nor
+# a word that holds a numeral, 统一, 进一步).
+_CJK_COUNT = re.compile(
+    r"(?<![第一二三四五六七八九十百千万两])[一二三四五六七八九十百千万两]+[个项条大类种年月日次倍成家所名]"
+)
+# A figure: such digits, a number word, a share, or a Chinese count.
 _STATES_NUMBER = re.compile(
-    rf"{_FIGURE_DIGIT}|\b(?:{NUMBER_WORDS})\b|[一二三四五六七八九十百千万亿%％]",
+    rf"{_FIGURE_DIGIT}|\b(?:{NUMBER_WORDS})\b|[%％]|{_CJK_COUNT.pattern}",
     re.IGNORECASE,
 )
 
@@ -492,13 +497,24 @@ def counts(sentence: str, noun: Callable[[str], bool]) -> bool:
     return False
 
 
+# The same questions asked in Chinese: 何时 / 哪一年 (when), 多少 / 几年 / 多长 / 比例 / 最短 (how many, how long,
+# what share, the least), 谁 / 哪个机构 (who, which body).
+_ASKS_DATE_ZH = re.compile(r"何时|什么时候|哪一?年|哪一?天|哪一?日|哪个月|截止日期|起施行")
+_ASKS_NUMBER_ZH = re.compile(
+    r"多少|多久|多长|多大|多高|几[年个项条次岁天月倍家所名人类]|比例|百分之|占比|上限|下限|门槛|最[高低长短多少]"
+)
+_ASKS_WHO_ZH = re.compile(r"谁|何人|哪[个些家](?:机构|部门|组织|机关|单位|委员会|人)|由哪")
+
+
 def asked_kind(question: str) -> str | None:
     """'date' for a question asking when, 'number' for how many / how much / what share, 'who' for who,
-    which body or where (a name answers them), else None."""
-    if ASKS_DATE.search(question):
+    which body or where (a name answers them), else None; in English or in Chinese."""
+    if ASKS_DATE.search(question) or _ASKS_DATE_ZH.search(question):
         return "date"
-    if _ASKS_NUMBER.search(question):
+    if _ASKS_NUMBER.search(question) or _ASKS_NUMBER_ZH.search(question):
         return "number"
+    if _ASKS_WHO_ZH.search(question):
+        return "who"
     if _ASKS_WHO.search(question) or (
         _ASKS_WHERE.search(question) and not _FIGURATIVE_WHERE.search(question)
     ):

@@ -115,6 +115,12 @@ def test_proper_names_no_indexed_passage_uses_are_unknown():
         ("Which bodies oversee enforcement?", "who"),
         ("Which principles guide regulators?", None),
         ("Is the system exempt?", None),
+        # The same in Chinese.
+        ("《暂行办法》自何时起施行？", "date"),
+        ("欧盟GDPR规定数据保护官的最短任期是几年？", "number"),
+        ("到2027年智能终端普及率要达到多少？", "number"),
+        ("由哪个部门负责备案？", "who"),
+        ("直接与人交互的AI系统必须让用户知道什么？", None),
     ],
 )
 def test_the_kind_of_fact_asked_for(question, kind):
@@ -136,6 +142,11 @@ def test_sentences_that_state_the_kind_asked_for():
     assert states_kind("In 2025, 40% of firms used AI.", "number")
     assert states_kind("EUR 1,5 billion to set up a network of hubs.", "number")
     assert states_kind("Anything at all.", None)
+    # Chinese figures: in digits, or in Chinese numerals with their measure word.
+    assert states_kind("到2027年，新一代智能终端普及率超70%。", "number")
+    assert states_kind("以科技、产业等六大领域为重点。", "number")
+    assert not states_kind("提供者应当依法开展训练数据处理活动。", "number")
+    assert not states_kind("第十七条 提供者应当开展安全评估。", "number")  # an article's number is no figure
 
 
 @pytest.mark.parametrize(
