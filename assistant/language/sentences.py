@@ -158,6 +158,7 @@ def _sentences_in_paragraph(text: str, start: int, end: int) -> Iterator[Span]:
     for match in _LINE_AFTER_URL.finditer(text, start, end):
         cuts.add(match.end())
     cuts.update(_heading_line_cuts(text, start, end))
+    cuts.update(_fragment_stack_cuts(text, start, end))
     cursor = start
     for cut in sorted(cuts):
         if cut <= cursor:
@@ -219,6 +220,50 @@ def _heading_line_cuts(text: str, start: int, end: int) -> Iterator[int]:
             stripped = line.rstrip()
             after_sentence = bool(stripped) and stripped[-1] in '.!?:;。！？；："”’)'
         line_start = newline + 1
+
+
+# A stack of short lines opening a sentence, each ending without punctuation before a line that opens with a
+# capital: a cover page ("[ Provisional translation]\nPlease refer to the original text for accuracy\nARTIFICIAL
+# INTELLIGENCE BASIC PLAN\n...\nCabinet Decision"), a page's navigation ("Overview\nPriority areas\nExpectations
+# for federal organizations\n..."). Each line is cut off as a piece of its own. Two such lines at least: a
+# single short line before a capital is as often wrapped prose ("The European\nCommission shall ...").
+_FRAGMENT_MAX_WORDS = 8
+_CJK = re.compile(r"[\u3000-\u9fff\uf900-\ufaff]")
+
+
+def _fragment_stack_cuts(text: str, start: int, end: int) -> Iterator[int]:
+    """Cuts around each line of a stack of fragment lines that opens a sentence in text[start:end]."""
+    line_start = start
+    after_sentence = True
+    stack: list[tuple[int, int]] = []
+    while line_start < end:
+        newline = text.find("\n", line_start, end)
+        if newline < 0:
+            break
+        line = text[line_start:newline].strip()
+        fragment = (
+            (after_sentence or stack)
+            and 0 < len(line.split()) <= _FRAGMENT_MAX_WORDS
+            and not _CJK.search(line)
+            and not LIST_ITEM.match(line)  # list items stay with the sentence that introduces them
+            and not _NOT_A_HEADING_END.search(line)  # "The Department of\nCommerce shall ..." goes on
+            and _OPENS_A_LINE.match(text, newline + 1, end) is not None
+        )
+        if fragment:
+            stack.append((line_start, newline))
+        else:
+            if len(stack) >= 2:
+                for s_start, s_end in stack:
+                    yield s_start
+                    yield s_end
+            stack = []
+            stripped = line.rstrip()
+            after_sentence = bool(stripped) and stripped[-1] in '.!?:;。！？；："”’)'
+        line_start = newline + 1
+    if len(stack) >= 2:
+        for s_start, s_end in stack:
+            yield s_start
+            yield s_end
 
 
 def _is_abbreviation(text: str, para_start: int, dot_pos: int, punct: str) -> bool:

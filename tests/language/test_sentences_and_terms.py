@@ -55,6 +55,25 @@ def test_a_heading_line_is_not_the_start_of_the_sentence_under_it():
     ]
 
 
+def test_a_stack_of_short_lines_opening_a_sentence_is_cut_line_by_line():
+    # A cover page and a navigation list, as PDFs and web pages give them.
+    cover = "Spring 2025\nRecommendation 4\nEstablish AI Growth Zones to facilitate the build out of data centres.\n"
+    assert texts(sentence_spans(cover), cover) == [
+        "Spring 2025",
+        "Recommendation 4",
+        "Establish AI Growth Zones to facilitate the build out of data centres.",
+    ]
+    nav = "Overview\nPriority areas\nExpectations for federal organizations\nCanada's strategy focuses on four areas."
+    assert texts(sentence_spans(nav), nav)[-1] == "Canada's strategy focuses on four areas."
+    # Wrapped prose is not a stack: one short line before a capital, a line ending in "of" or "in".
+    for prose in (
+        "The European\nCommission shall adopt the act.",
+        "The Department of\nCommerce and the\nSecretary shall report.",
+        "The report, due in\nMarch, names\nThe Board as lead.",
+    ):
+        assert texts(sentence_spans(prose), prose) == [prose]
+
+
 def test_a_line_ending_in_an_address_ends_its_sentence():
     text = (
         "This publication is available free of charge from: https://doi.org/10.6028/NIST.AI.100-1\n"
