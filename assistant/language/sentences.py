@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from .chinese import CJK_CHAR
+
 Span = tuple[int, int]
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
@@ -217,9 +219,14 @@ def _heading_line_cuts(text: str, start: int, end: int) -> Iterator[int]:
             yield newline
             after_sentence = True
         else:
-            stripped = line.rstrip()
-            after_sentence = bool(stripped) and stripped[-1] in '.!?:;。！？；："”’)'
+            after_sentence = _ends_sentence(line)
         line_start = newline + 1
+
+
+def _ends_sentence(line: str) -> bool:
+    """Whether a line ends with a sentence's (or a clause's) end, so that the next line opens a sentence."""
+    stripped = line.rstrip()
+    return bool(stripped) and stripped[-1] in '.!?:;。！？；："”’)'
 
 
 # A stack of short lines opening a sentence, each ending without punctuation before a line that opens with a
@@ -228,7 +235,6 @@ def _heading_line_cuts(text: str, start: int, end: int) -> Iterator[int]:
 # for federal organizations\n..."). Each line is cut off as a piece of its own. Two such lines at least: a
 # single short line before a capital is as often wrapped prose ("The European\nCommission shall ...").
 _FRAGMENT_MAX_WORDS = 8
-_CJK = re.compile(r"[\u3000-\u9fff\uf900-\ufaff]")
 
 
 def _fragment_stack_cuts(text: str, start: int, end: int) -> Iterator[int]:
@@ -244,7 +250,7 @@ def _fragment_stack_cuts(text: str, start: int, end: int) -> Iterator[int]:
         fragment = (
             (after_sentence or stack)
             and 0 < len(line.split()) <= _FRAGMENT_MAX_WORDS
-            and not _CJK.search(line)
+            and not CJK_CHAR.search(line)
             and not LIST_ITEM.match(line)  # list items stay with the sentence that introduces them
             and not _NOT_A_HEADING_END.search(line)  # "The Department of\nCommerce shall ..." goes on
             and _OPENS_A_LINE.match(text, newline + 1, end) is not None
@@ -252,18 +258,19 @@ def _fragment_stack_cuts(text: str, start: int, end: int) -> Iterator[int]:
         if fragment:
             stack.append((line_start, newline))
         else:
-            if len(stack) >= 2:
-                for s_start, s_end in stack:
-                    yield s_start
-                    yield s_end
+            yield from _stack_cuts(stack)
             stack = []
-            stripped = line.rstrip()
-            after_sentence = bool(stripped) and stripped[-1] in '.!?:;。！？；："”’)'
+            after_sentence = _ends_sentence(line)
         line_start = newline + 1
+    yield from _stack_cuts(stack)
+
+
+def _stack_cuts(stack: list[tuple[int, int]]) -> Iterator[int]:
+    """Both ends of each line of a stack of two or more fragment lines (a single one is no stack)."""
     if len(stack) >= 2:
-        for s_start, s_end in stack:
-            yield s_start
-            yield s_end
+        for line_start, line_end in stack:
+            yield line_start
+            yield line_end
 
 
 def _is_abbreviation(text: str, para_start: int, dot_pos: int, punct: str) -> bool:

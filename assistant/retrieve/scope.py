@@ -332,14 +332,18 @@ def _extra_words(title: str, name: str) -> set[str]:
     """The words of a title's head (before ' — ' or '(') beyond `name`, without function words:
     {"government", "response"} for "AI Opportunities Action Plan: Government Response" and its name
     "ai opportunities action plan"."""
-    head = re.split(r"\s[—–]\s|\(", title, maxsplit=1)[0]
-    return set(normalise(head).split()) - set(name.split()) - _FUNCTION
+    return set(normalise(_head(title)).split()) - set(name.split()) - _FUNCTION
+
+
+def _head(title: str) -> str:
+    """The title before any ' — ' or '(' ("AI Opportunities Action Plan: Government Response")."""
+    return re.split(r"\s[—–]\s|\(", title, maxsplit=1)[0]
 
 
 def _main_titles(title: str) -> list[str]:
-    """The title's main parts: either side of ': ' before any ' — ' or '(', and a long parenthesised name
-    (the English title beside a Chinese one)."""
-    head = re.split(r"\s[—–]\s|\(", title, maxsplit=1)[0]
+    """The title's main parts: either side of ': ' of its head, and a long parenthesised name (the English
+    title beside a Chinese one)."""
+    head = _head(title)
     parts = [part.strip() for part in head.split(": ") if part.strip()]
     parts += [inner for inner in re.findall(r"\(([^()]{25,})\)", title) if "," not in inner]
     return parts
