@@ -71,6 +71,9 @@ class Chunk(BaseModel):
     # The text without its noise (page headers, footnote marks: see ingest/cleaning.py), as embedded and
     # indexed; not stored, since the citations always quote `text`. None: the same as `text`.
     search_text: str | None = Field(default=None, exclude=True)
+    # The line noise inside the chunk (page headers, page numbers: document offsets), which no quoted sentence
+    # may run into.
+    noise: list[tuple[int, int]] = Field(default_factory=list)
 
     @property
     def heading(self) -> str:
@@ -153,6 +156,8 @@ class Passage(BaseModel):
     page: int | None = None
     # Pages that begin inside this passage (document offset, page number), so a quote's own page is known.
     page_breaks: list[tuple[int, int]] = Field(default_factory=list)
+    # Line noise inside the passage (a running header, a page number: document offsets); sentences stop at it.
+    noise: list[tuple[int, int]] = Field(default_factory=list)
     text: str
     start: int
     end: int
@@ -164,6 +169,10 @@ class Passage(BaseModel):
     def page_at(self, offset: int) -> int | None:
         """The page that holds document offset `offset` of this passage (its first page when unknown)."""
         return page_at(self.page_breaks, offset, self.page)
+
+    def local_noise(self) -> tuple[tuple[int, int], ...]:
+        """`noise` as offsets into `text`."""
+        return tuple((s - self.start, e - self.start) for s, e in self.noise)
 
 
 class Citation(BaseModel):

@@ -287,7 +287,7 @@ class CitationVerifier:
 
     def _passage_sentences(self, passage: Passage) -> list[tuple[int, int, str]]:
         """(doc start, doc end, exact text) of the passage's sentences."""
-        spans = passage_sentences(passage.text)
+        spans = passage_sentences(passage.text, noise=passage.local_noise())
         return [(passage.start + s, passage.start + e, passage.text[s:e]) for s, e in spans]
 
     def _best_quote(

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..config import EvidenceSettings
 from ..index.embedder import Embedder
-from ..ingest.cleaning import is_noise_sentence
+from ..ingest.cleaning import cut_around, is_noise_sentence
 from ..language.chinese import has_cjk, language_of
 from ..language.sentences import LIST_ITEM, sentence_spans
 from ..language.terms import terms, words
@@ -146,10 +146,17 @@ SENTENCE_CACHE_SIZE = 16384
 
 
 @lru_cache(maxsize=PASSAGE_CACHE_SIZE)
-def passage_sentences(text: str, limit: int | None = None) -> tuple[tuple[int, int], ...]:
-    """Sentence spans of a passage (the first `limit` sentences), list items joined to their lead-in."""
+def passage_sentences(
+    text: str, limit: int | None = None, noise: tuple[tuple[int, int], ...] = ()
+) -> tuple[tuple[int, int], ...]:
+    """Sentence spans of a passage (the first `limit` sentences), list items joined to their lead-in; a
+    sentence that runs into the passage's line `noise` (a running header, a page number: offsets into
+    `text`) is cut around it, so that no quote carries page furniture."""
     spans = sentence_spans(text)
-    return tuple(with_list_items(text, spans if limit is None else spans[:limit]))
+    spans = with_list_items(text, spans if limit is None else spans[:limit])
+    if noise:
+        spans = [(s, e) for a, b in spans for s, e, is_noise in cut_around(text, a, b, noise) if not is_noise]
+    return tuple(spans)
 
 
 @lru_cache(maxsize=SENTENCE_CACHE_SIZE)
@@ -339,7 +346,9 @@ class EvidenceScorer:
         seen: set[tuple[str, int]] = set()
         out = []
         for p_index, passage in enumerate(passages):
-            spans = passage_sentences(passage.text, self.settings.sentences_per_passage)
+            spans = passage_sentences(
+                passage.text, self.settings.sentences_per_passage, passage.local_noise()
+            )
             for local_start, local_end in spans:
                 text = passage.text[local_start:local_end]
                 key = (passage.doc_id, passage.start + local_start)

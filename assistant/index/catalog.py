@@ -43,7 +43,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     page_end INTEGER,
     n_tokens INTEGER NOT NULL,
     text TEXT NOT NULL,
-    terms TEXT NOT NULL
+    terms TEXT NOT NULL,
+    noise TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(doc_id, ordinal);
 CREATE INDEX IF NOT EXISTS documents_by_source ON documents(source);
@@ -83,6 +84,8 @@ class ChunkRow:
     tags: list[str]
     # Pages that begin inside the chunk: (document offset, page number).
     page_breaks: tuple[tuple[int, int], ...] = ()
+    # Line noise inside the chunk (document offsets).
+    noise: tuple[tuple[int, int], ...] = ()
 
 
 def open_sqlite(path: Path, schema: str) -> sqlite3.Connection:
@@ -106,6 +109,9 @@ class Catalog:
         # The lifecycle table (lifecycle/store.py) is created in existing catalogs too; its rows are filled in
         # from the stored texts on first use, so an older catalog needs no re-ingest.
         self._db = open_sqlite(path, SCHEMA + lifecycle_store.SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(chunks)")}
+        if "noise" not in columns:  # a catalog from before the column: its chunks say they have no noise
+            self._db.execute("ALTER TABLE chunks ADD COLUMN noise TEXT NOT NULL DEFAULT '[]'")
 
     def close(self) -> None:
         with self._lock:
@@ -194,8 +200,8 @@ class Catalog:
                 ),
             )
             db.executemany(
-                'INSERT INTO chunks(id, doc_id, ordinal, start, "end", heading, page, page_end, n_tokens, text, terms) '
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                'INSERT INTO chunks(id, doc_id, ordinal, start, "end", heading, page, page_end, n_tokens, text, '
+                "terms, noise) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         c.id,
@@ -209,6 +215,7 @@ class Catalog:
                         c.n_tokens,
                         c.text,
                         " ".join(t),
+                        json.dumps(c.noise),
                     )
                     for c, t in zip(chunks, terms, strict=True)
                 ],
@@ -304,7 +311,7 @@ class Catalog:
     def chunk_rows(self, ids: Iterable[str] | None = None) -> list[ChunkRow]:
         """Chunks with their document fields; every committed one (in catalog order) when `ids` is None."""
         query = (
-            'SELECT c.id, c.doc_id, c.ordinal, c.start, c."end", c.heading, c.page, c.text, d.metadata, '
+            'SELECT c.id, c.doc_id, c.ordinal, c.start, c."end", c.heading, c.page, c.text, c.noise, d.metadata, '
             "CASE WHEN c.page_end > c.page THEN d.page_starts ELSE NULL END "
             "FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE d.status = 'committed'"
         )
@@ -320,7 +327,7 @@ class Catalog:
                     rows.extend(self._db.execute(query + f" AND c.id IN ({marks})", part).fetchall())
         metas: dict[str, DocumentMetadata] = {}
         out = []
-        for cid, doc_id, ordinal, start, end, heading, page, text, metadata, page_starts in rows:
+        for cid, doc_id, ordinal, start, end, heading, page, text, noise, metadata, page_starts in rows:
             meta = metas.get(doc_id) or metas.setdefault(
                 doc_id, DocumentMetadata.model_validate_json(metadata)
             )
@@ -343,6 +350,7 @@ class Catalog:
                     page_breaks=tuple((s, n) for s, n in json.loads(page_starts) if start < s < end)
                     if page_starts
                     else (),
+                    noise=tuple((s, e) for s, e in json.loads(noise)),
                 )
             )
         return out

@@ -20,7 +20,7 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 from ..config import ChunkingSettings
 from ..language.sentences import paragraph_spans, sentence_spans
 from ..models import HEADING_SEPARATOR, Chunk, Document
-from .cleaning import NoiseIndex, noise_spans
+from .cleaning import NoiseIndex, cut_around, noise_spans
 from .structure import Section, split_sections
 
 
@@ -294,26 +294,11 @@ def _split_at_noise(
 ) -> list[tuple[int, int, bool, bool]]:
     """A sentence cut around the line noise inside it (a page header in mid-sentence): (start, end,
     paragraph start, noise) pieces; body text after a page break counts as a new paragraph."""
-    lines = [s for s in noise.overlapping(start, end) if s.blocking]
-    if not lines:
-        return [(start, end, paragraph_start, False)]
     out: list[tuple[int, int, bool, bool]] = []
-    cursor = start
     after_noise = paragraph_start
-    for span in lines:
-        s, e = max(span.start, start), min(span.end, end)
-        if s > cursor and text[cursor:s].strip():
-            body = text[cursor:s]
-            lead = len(body) - len(body.lstrip())
-            out.append((cursor + lead, cursor + len(body.rstrip()), after_noise, False))
-        if e > max(s, cursor):
-            out.append((max(s, cursor), e, False, True))
-            after_noise = True
-        cursor = max(cursor, e)
-    body = text[cursor:end]
-    if body.strip():
-        lead = len(body) - len(body.lstrip())
-        out.append((cursor + lead, cursor + len(body.rstrip()), after_noise, False))
+    for s, e, is_noise in cut_around(text, start, end, noise.line_spans(start, end)):
+        out.append((s, e, after_noise and not is_noise, is_noise))
+        after_noise = after_noise or is_noise
     return out
 
 
@@ -330,6 +315,7 @@ def _as_chunk(document: Document, piece: _Piece, noise: NoiseIndex | None = None
         page=document.page_at(piece.start),
         page_end=document.page_at(max(piece.start, piece.end - 1)),
         search_text=noise.search_text(document.text, piece.start, piece.end) if noise else None,
+        noise=noise.line_spans(piece.start, piece.end) if noise else [],
     )
 
 

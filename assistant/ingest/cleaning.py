@@ -59,6 +59,10 @@ class NoiseIndex:
         """True when the character at `offset` is part of a table of contents or a cover page."""
         return any(s.kind in ("toc", "cover") for s in self.overlapping(offset, offset + 1))
 
+    def line_spans(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The line noise inside text[start:end] (a page header, a page number), clipped to it."""
+        return [(max(s.start, start), min(s.end, end)) for s in self.overlapping(start, end) if s.blocking]
+
     def is_noise(self, start: int, end: int) -> bool:
         """True when text[start:end] overlaps line noise (so it is not a body sentence)."""
         return any(s.blocking for s in self.overlapping(start, end))
@@ -87,6 +91,32 @@ class NoiseIndex:
         parts.append(text[cursor:end])
         out = "".join(parts)
         return re.sub(r"\n[ \t]*(?:\n[ \t]*)+", "\n\n", out).strip()
+
+
+def cut_around(
+    text: str, start: int, end: int, spans: Iterable[tuple[int, int]]
+) -> list[tuple[int, int, bool]]:
+    """text[start:end] cut around the sorted `spans` inside it: (start, end, is a span) pieces in order, the
+    pieces between spans without their surrounding whitespace and left out when blank."""
+    out: list[tuple[int, int, bool]] = []
+    cursor = start
+
+    def body(a: int, b: int) -> None:
+        piece = text[a:b]
+        if piece.strip():
+            out.append((a + len(piece) - len(piece.lstrip()), a + len(piece.rstrip()), False))
+
+    for span_start, span_end in spans:
+        if span_end <= start or span_start >= end:
+            continue
+        s, e = max(span_start, start), min(span_end, end)
+        if s > cursor:
+            body(cursor, s)
+        if e > max(s, cursor):
+            out.append((max(s, cursor), e, True))
+        cursor = max(cursor, e)
+    body(cursor, end)
+    return out
 
 
 def noise_spans(text: str, page_starts: Sequence[tuple[int, int]] = (), title: str = "") -> list[NoiseSpan]:

@@ -28,8 +28,9 @@ log = logging.getLogger(__name__)
 # 2: noise (page furniture, tables of contents) left out of vectors and terms; 3: tables of contents without page
 # numbers too; 4: a heading line is a sentence of its own, not the start of the sentence under it; 5: a heading
 # inside a table of contents opens no section, and a line ending in an address ends its sentence; 6: a stack of
-# short lines opening a sentence (a cover page, a navigation list) is cut off line by line.
-CHUNKER_VERSION = "6"
+# short lines opening a sentence (a cover page, a navigation list) is cut off line by line; 7: each chunk keeps
+# where its line noise is, so that a quoted sentence stops at a running header or page number.
+CHUNKER_VERSION = "7"
 EMBED_BATCH_CHUNKS = 512  # chunks gathered across small documents before one encode call
 
 
@@ -427,6 +428,7 @@ def _stored_chunk(row: ChunkRow) -> Chunk:
         start=row.start,
         end=row.end,
         heading_path=row.heading,
+        noise=list(row.noise),
     )
 
 

@@ -108,6 +108,7 @@ def to_passage(row: ChunkRow, scores: PassageScores) -> Passage:
         heading_path=HEADING_SEPARATOR.join(row.heading),
         page=row.page,
         page_breaks=list(row.page_breaks),
+        noise=list(row.noise),
         text=row.text,
         start=row.start,
         end=row.end,

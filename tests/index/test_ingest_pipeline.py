@@ -1,6 +1,7 @@
 """Incremental, crash-safe ingest with the real model and a real Chroma (embedded and server)."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -263,3 +264,59 @@ def test_the_hnsw_search_breadth_is_applied_to_new_and_existing_collections(
     assert reopened.index.store.collection.configuration["hnsw"]["ef_search"] == 300
     assert reopened.index.store.collection.configuration["hnsw"]["space"] == "cosine"
     assert reopened.retrieve("annual report on system 2-3").passages[0].doc_id == "policy-2"
+
+
+HEADER = "A pro-innovation approach to AI regulation: response"
+
+
+def paged_policy() -> str:
+    """Six pages whose last sentence runs on over the page number and running header into the next page."""
+    pages = []
+    for n in range(1, 7):
+        pages.append(
+            f"Regulators will publish guidance on artificial intelligence in sector {n} of the economy. "
+            "Each regulator will set out how it applies the principles to the firms it oversees.\n"
+            f"The central function will collect reports from regulator {n} and from the\n{n}\n{HEADER}\n"
+            f"sector bodies, and it will publish a summary of them every spring, page {n} says.\n"
+        )
+    return "".join(pages)
+
+
+def test_chunks_keep_their_line_noise_and_quotes_stop_at_it(tmp_path, make_assistant):
+    corpus = tmp_path / "corpus"
+    write(corpus / "paged.md", doc("A pro-innovation approach to AI regulation", paged_policy()))
+    assistant = make_assistant()
+    assistant.ingest([corpus])
+    rows = assistant.index.catalog.chunk_rows()
+    text = assistant.index.catalog.document("paged").text
+    noise = {(s, e) for row in rows for s, e in row.noise}
+    headers = [m.start() for m in re.finditer(re.escape(HEADER), text)]
+    assert {(s, e) for s, e in noise if text[s:e] == HEADER} == {(s, s + len(HEADER)) for s in headers}
+    assert sorted(text[s:e] for s, e in noise if text[s:e] != HEADER) == [str(n) for n in range(1, 7)]
+    answer = assistant.ask("What will the central function publish every spring?")
+    assert answer.citations
+    for citation in answer.citations:
+        assert HEADER not in citation.quote and "\n3\n" not in citation.quote
+        assert text[citation.start : citation.end] == citation.quote
+
+
+def test_a_catalog_from_before_the_noise_column_opens_and_reads(tmp_path):
+    import sqlite3
+
+    from assistant.index.catalog import Catalog
+
+    path = tmp_path / "catalog.sqlite"
+    old = sqlite3.connect(path)
+    old.executescript(
+        "CREATE TABLE chunks (id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, ordinal INTEGER NOT NULL, "
+        'start INTEGER NOT NULL, "end" INTEGER NOT NULL, heading TEXT NOT NULL, page INTEGER, page_end INTEGER, '
+        "n_tokens INTEGER NOT NULL, text TEXT NOT NULL, terms TEXT NOT NULL);"
+    )
+    old.close()
+    catalog = Catalog(path)
+    try:
+        columns = {row[1] for row in catalog._db.execute("PRAGMA table_info(chunks)")}
+        assert "noise" in columns
+        assert catalog.chunk_rows() == []
+    finally:
+        catalog.close()
