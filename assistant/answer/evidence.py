@@ -204,6 +204,18 @@ def discount_names(weights: dict[str, float], names: AbstractSet[str], factor: f
     return {t: w * factor if t in names else w for t, w in weights.items()}
 
 
+def discount_name_groups(
+    groups: list[list[frozenset[str]]], weights: list[float], names: AbstractSet[str], factor: float
+) -> list[float]:
+    """`discount_names` for the translated question's word groups: a group all of whose words are in the
+    names of the question's documents (暂行 / 办法 of "the interim measures") weighs `factor` as much; their
+    promulgation order, which repeats the full title, is no answer for using it."""
+    named = [all(word <= names for word in group if word) and any(group) for group in groups]
+    if not names or all(named):
+        return weights
+    return [w * factor if is_name else w for w, is_name in zip(weights, named, strict=True)]
+
+
 def lexical_coverage(weights: dict[str, float], sentence_terms: AbstractSet[str]) -> float:
     """IDF-weighted share of the question's terms that the sentence contains."""
     total = sum(weights.values())
@@ -287,12 +299,16 @@ class EvidenceScorer:
             asking = set(terms(asking_words(question), self.stemmer)) - set(terms(term, self.stemmer))
             question_terms = [t for t in question_terms if t not in asking] or question_terms
         weights = term_weights(question_terms, candidate_terms)
+        names = set(terms(" ".join(document_names), self.stemmer))
         if document_names and self.settings.document_name_weight < 1.0:
-            names = set(terms(" ".join(document_names), self.stemmer))
             weights = discount_names(weights, names, self.settings.document_name_weight)
         other = None if translation is None else translation.target_language
         groups = translated_groups(translation, self.stemmer) if translation else []
         group_weights = term_group_weights(groups, candidate_terms)
+        if document_names and self.settings.document_name_weight < 1.0:
+            group_weights = discount_name_groups(
+                groups, group_weights, names, self.settings.document_name_weight
+            )
         translated_semantic = vectors @ translated_vector if translated_vector is not None else semantic
         s = self.settings
         total_weight = s.semantic_weight + s.lexical_weight + s.passage_weight or 1.0

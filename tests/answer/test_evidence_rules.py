@@ -182,3 +182,55 @@ def test_a_sentence_without_the_asked_kind_of_fact_ranks_lower_without_lowering_
     assert plain.sentences[0].text == summary  # the words match, the figure is missing
     assert preferred.sentences[0].text == count
     assert preferred.score == pytest.approx(plain.score)  # abstention rests on the same evidence score
+
+
+def test_translated_words_of_the_named_documents_title_are_no_evidence(embedder):
+    # "... the 2023 interim measures": 暂行办法 and 生成式人工智能服务 translate words of the document's own name;
+    # the promulgation order repeats the full title, and it outranked article 17, which answers, until those
+    # words stopped counting (as the English words of a named title do).
+    from assistant.answer.evidence import EvidenceScorer, discount_name_groups
+    from assistant.config import load_settings
+    from assistant.language.terms import terms
+    from assistant.language.translation import QueryTranslator
+
+    title = "Interim Measures for the Management of Generative Artificial Intelligence Services (生成式人工智能服务管理暂行办法)"
+    question = (
+        "Which generative AI services in China need a security assessment and algorithm filing under the 2023 "
+        "interim measures?"
+    )
+    order = _passage(
+        "cn_measures",
+        0,
+        "",
+        "《生成式人工智能服务管理暂行办法》已经2023年5月23日国家互联网信息办公室2023年第12次室务会会议审议通过，"
+        "现予公布，自2023年8月15日起施行。",
+    )
+    article = _passage(
+        "cn_measures",
+        5_000,
+        "第十七条",
+        "提供具有舆论属性或者社会动员能力的生成式人工智能服务的，应当按照国家有关规定开展安全评估，"
+        "并按照《互联网信息服务算法推荐管理规定》履行算法备案和变更、注销备案手续。",
+    )
+    translation = QueryTranslator().translate(question)
+    settings = load_settings(profile="test").answer.evidence
+    assert settings.document_name_weight == 0.0
+    scorer = EvidenceScorer(embedder, settings, "english")
+
+    def best(names: tuple[str, ...]) -> str:
+        evidence = scorer.score(
+            question,
+            [order, article],
+            translation=translation,
+            document_names=names,
+            about_other_language=True,
+        )
+        return evidence.sentences[0].text
+
+    assert best(()).startswith("《生成式")
+    assert best((title,)).startswith("提供具有")
+
+    groups = [[frozenset(["暂行"])], [frozenset(["办法"])], [frozenset(["境外"]), frozenset(["国外"])]]
+    names = set(terms(title, "english"))
+    assert discount_name_groups(groups, [1.0, 2.0, 3.0], names, 0.0) == [0.0, 0.0, 3.0]
+    assert discount_name_groups(groups[:2], [1.0, 2.0], names, 0.0) == [1.0, 2.0]  # nothing else to weigh
