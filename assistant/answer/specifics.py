@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..language.chinese import has_cjk
+from ..language.numerals import chinese_numeral, chinese_value, roman_numeral, roman_value
 from ..language.terms import terms
 from ..models import Passage
 
@@ -224,78 +225,30 @@ def provisions(question: str) -> list[Specific]:
             rf"{re.escape(number)}(?![\w/])",
             re.IGNORECASE,
         )
-        value = int(number) if number.isdigit() else _roman_value(number)
+        value = int(number) if number.isdigit() else roman_value(number)
         unit = next((u for u, k in _CJK_UNITS.items() if k == key), None)
         if unit is not None and value:
             # "Article 7" of a Chinese original is its 第七条.
             pattern = re.compile(
-                rf"{pattern.pattern}|第(?:{_cjk_numeral(value)}|{value}){unit}", re.IGNORECASE
+                rf"{pattern.pattern}|第(?:{chinese_numeral(value)}|{value}){unit}", re.IGNORECASE
             )
         out.append(Specific("provision", match.group(0), pattern))
     for match in _CJK_PROVISION.finditer(question):
         text = match.group(0)
         alternatives = [re.escape(text)]
-        value = _cjk_value(text[1:-1])
+        value = chinese_value(text[1:-1])
         english = _CJK_UNITS.get(text[-1])
         if value and english:
             # 第三章 of an English document is its "Chapter III" (or "Chapter 3").
             word = _PROVISION_WORD.get(english, english)
-            alternatives.append(rf"\b{word}\s+(?:{value}|{_roman(value)})(?![\w/])")
+            roman = f"|{roman_numeral(value)}" if value < 5000 else ""  # Roman numerals stop at 4999
+            alternatives.append(rf"\b{word}\s+(?:{value}{roman})(?![\w/])")
         out.append(Specific("provision", text, re.compile("|".join(alternatives), re.IGNORECASE)))
     return out
 
 
 # The English provision each Chinese unit is (条 article, 章 chapter, 节 section).
 _CJK_UNITS = {"条": "art", "章": "chapter", "节": "sec"}
-_CJK_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
-_ROMAN = [(100, "C"), (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
-
-
-def _cjk_value(numeral: str) -> int | None:
-    """一 -> 1, 十二 -> 12, 二十三 -> 23, 一百零五 -> 105, "12" -> 12; None for anything else."""
-    if numeral.isdigit():
-        return int(numeral)
-    total, digit = 0, None
-    for char in numeral:
-        if char in _CJK_DIGITS:
-            digit = _CJK_DIGITS[char]
-        elif char in "十百":
-            total += (1 if digit is None else digit) * (10 if char == "十" else 100)
-            digit = None
-        else:
-            return None
-    return total + (digit or 0) or None
-
-
-def _cjk_numeral(value: int) -> str:
-    """The Chinese numeral of 1-199 as provisions write it (七, 十二, 二十三, 一百零五)."""
-    digits = "零一二三四五六七八九"
-    hundreds, rest = divmod(value, 100)
-    tens, ones = divmod(rest, 10)
-    out = f"{digits[hundreds]}百" if hundreds else ""
-    if tens:
-        out += ("" if tens == 1 and not hundreds else digits[tens]) + "十"
-    elif hundreds and ones:
-        out += "零"
-    return out + (digits[ones] if ones else "")
-
-
-def _roman(value: int) -> str:
-    out = ""
-    for amount, letters in _ROMAN:
-        while value >= amount:
-            out += letters
-            value -= amount
-    return out
-
-
-def _roman_value(numeral: str) -> int | None:
-    """XII -> 12; None when `numeral` is no Roman numeral (or one past 199)."""
-    numeral = numeral.upper()
-    for value in range(1, 200):
-        if _roman(value) == numeral:
-            return value
-    return None
 
 
 def identifiers(question: str) -> list[Specific]:
