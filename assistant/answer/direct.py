@@ -17,7 +17,8 @@ import re
 from dataclasses import dataclass
 
 from ..language.terms import STOPWORDS, terms
-from .specifics import ASKS_DATE, CURRENCY, CURRENCY_NAME, MONTHS, NUMBER_WORDS, years
+from .kinds import ASKS_DATE, CURRENCY, CURRENCY_NAME, MONTHS, NUMBER_WORDS
+from .specifics import years
 
 _YEAR = r"(?:19|20)\d{2}"
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"

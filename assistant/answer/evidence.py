@@ -23,7 +23,8 @@ from ..language.terms import terms, words
 from ..language.translation import QueryTranslation
 from ..models import Passage
 from .definitions import asking_words, defined_term, defines
-from .specifics import KindCheck, years
+from .kinds import KindCheck
+from .specifics import years
 
 
 @dataclass

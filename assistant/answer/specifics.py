@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..language.chinese import has_cjk
-from ..language.terms import terms
+from ..language.numerals import chinese_numeral, chinese_value, roman_numeral, roman_value
 from ..models import Passage
+from .kinds import COMMON_CAPITALS, STATES_MONEY, asks_money, states_money
 
 # A provision the question names: "Article 118", "Art. 5(1)", "Section 15", "Sec. 4", "Annex XV", "Chapter XII".
 _PROVISION = re.compile(
@@ -46,93 +46,6 @@ _CODE = re.compile(r"\b([A-Z]{1,4}\.?-?\s?\d{2,5})\b")
 _LONG_NUMBER = re.compile(r"(?<![\d.,])(\d{5,})(?![\d.,])")
 # A year, also when Chinese text writes "2027年" (年 is a word character to `\w`).
 _YEAR = re.compile(r"(?<![A-Za-z0-9.,/])(?:19|20)\d{2}(?![A-Za-z0-9%/]|[.,]\d)")
-# Capitalised words that name nothing specific when they open a question or sit inside one.
-_COMMON_CAPITALS = frozenset(
-    [
-        "i",
-        "a",
-        "an",
-        "the",
-        "what",
-        "which",
-        "who",
-        "whom",
-        "whose",
-        "when",
-        "where",
-        "why",
-        "how",
-        "is",
-        "are",
-        "was",
-        "were",
-        "do",
-        "does",
-        "did",
-        "can",
-        "could",
-        "should",
-        "would",
-        "will",
-        "shall",
-        "must",
-        "may",
-        "might",
-        "has",
-        "have",
-        "had",
-        "in",
-        "on",
-        "at",
-        "by",
-        "for",
-        "of",
-        "to",
-        "under",
-        "according",
-        "per",
-        "and",
-        "or",
-        "if",
-        "article",
-        "articles",
-        "section",
-        "annex",
-        "chapter",
-        "recital",
-        "title",
-        "part",
-        "order",
-        "executive",
-        "act",
-        "regulation",
-        "directive",
-        "plan",
-        "strategy",
-        "framework",
-        "guideline",
-        "guidelines",
-        "paper",
-        "report",
-        "response",
-        "government",
-        "commission",
-        "council",
-        "union",
-        "member",
-        "states",
-        "state",
-        "office",
-        "agency",
-        "department",
-        "ministry",
-        "national",
-        "federal",
-        "english",
-    ]
-)
-
-
 # Head nouns of the documents users ask about: "the UK white paper", "China's interim measures", "the AI Act".
 DOCUMENT_NOUNS = frozenset(
     [
@@ -224,78 +137,30 @@ def provisions(question: str) -> list[Specific]:
             rf"{re.escape(number)}(?![\w/])",
             re.IGNORECASE,
         )
-        value = int(number) if number.isdigit() else _roman_value(number)
+        value = int(number) if number.isdigit() else roman_value(number)
         unit = next((u for u, k in _CJK_UNITS.items() if k == key), None)
         if unit is not None and value:
             # "Article 7" of a Chinese original is its 第七条.
             pattern = re.compile(
-                rf"{pattern.pattern}|第(?:{_cjk_numeral(value)}|{value}){unit}", re.IGNORECASE
+                rf"{pattern.pattern}|第(?:{chinese_numeral(value)}|{value}){unit}", re.IGNORECASE
             )
         out.append(Specific("provision", match.group(0), pattern))
     for match in _CJK_PROVISION.finditer(question):
         text = match.group(0)
         alternatives = [re.escape(text)]
-        value = _cjk_value(text[1:-1])
+        value = chinese_value(text[1:-1])
         english = _CJK_UNITS.get(text[-1])
         if value and english:
             # 第三章 of an English document is its "Chapter III" (or "Chapter 3").
             word = _PROVISION_WORD.get(english, english)
-            alternatives.append(rf"\b{word}\s+(?:{value}|{_roman(value)})(?![\w/])")
+            roman = f"|{roman_numeral(value)}" if value < 5000 else ""  # Roman numerals stop at 4999
+            alternatives.append(rf"\b{word}\s+(?:{value}{roman})(?![\w/])")
         out.append(Specific("provision", text, re.compile("|".join(alternatives), re.IGNORECASE)))
     return out
 
 
 # The English provision each Chinese unit is (条 article, 章 chapter, 节 section).
 _CJK_UNITS = {"条": "art", "章": "chapter", "节": "sec"}
-_CJK_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
-_ROMAN = [(100, "C"), (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
-
-
-def _cjk_value(numeral: str) -> int | None:
-    """一 -> 1, 十二 -> 12, 二十三 -> 23, 一百零五 -> 105, "12" -> 12; None for anything else."""
-    if numeral.isdigit():
-        return int(numeral)
-    total, digit = 0, None
-    for char in numeral:
-        if char in _CJK_DIGITS:
-            digit = _CJK_DIGITS[char]
-        elif char in "十百":
-            total += (1 if digit is None else digit) * (10 if char == "十" else 100)
-            digit = None
-        else:
-            return None
-    return total + (digit or 0) or None
-
-
-def _cjk_numeral(value: int) -> str:
-    """The Chinese numeral of 1-199 as provisions write it (七, 十二, 二十三, 一百零五)."""
-    digits = "零一二三四五六七八九"
-    hundreds, rest = divmod(value, 100)
-    tens, ones = divmod(rest, 10)
-    out = f"{digits[hundreds]}百" if hundreds else ""
-    if tens:
-        out += ("" if tens == 1 and not hundreds else digits[tens]) + "十"
-    elif hundreds and ones:
-        out += "零"
-    return out + (digits[ones] if ones else "")
-
-
-def _roman(value: int) -> str:
-    out = ""
-    for amount, letters in _ROMAN:
-        while value >= amount:
-            out += letters
-            value -= amount
-    return out
-
-
-def _roman_value(numeral: str) -> int | None:
-    """XII -> 12; None when `numeral` is no Roman numeral (or one past 199)."""
-    numeral = numeral.upper()
-    for value in range(1, 200):
-        if _roman(value) == numeral:
-            return value
-    return None
 
 
 def identifiers(question: str) -> list[Specific]:
@@ -373,212 +238,6 @@ def years(text: str) -> set[str]:
     return set(_YEAR.findall(text))
 
 
-# What kind of fact a question asks for, and how to tell a sentence that states one.
-# A question asking when: "When ...?", "Since when", "by when" anywhere, "What date / year / deadline ...",
-# "How soon", a "deadline". Shared by the evidence scorer's kind check and the direct answer.
-ASKS_DATE = re.compile(
-    r"^\W*(?:and\s+)?(?:(?:since|until|by|from|starting|beginning|effective)\s+)?when\b|\b(?:since|until|by) when\b"
-    r"|\bhow soon\b|\b(?:what|which|by what|from what|on what|until what|in what)\s+(?:date|day|year|month|"
-    r"deadline|time ?frame)\b|\bdeadline\b",
-    re.IGNORECASE,
-)
-_ASKS_NUMBER = re.compile(
-    r"\bhow (?:many|much|long|often|large|big|high|low)\b|\b(?:what|which)\s+(?:\w+\s+){0,2}?(?:percentage|"
-    r"share|proportion|number|amount|fine|threshold|budget|sum|rate|level|figure|target|cap|ceiling|"
-    r"penalty|size|count)s?\b|\b(?:maximum|minimum|at most|at least|per cent|percent)\b",
-    re.IGNORECASE,
-)
-MONTHS = (
-    "january|february|march|april|may|june|july|august|september|october|november|december|"
-    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
-)
-_STATES_DATE = re.compile(
-    rf"(?<![A-Za-z0-9.,])(?:19|20)\d{{2}}(?![A-Za-z0-9%]|[.,]\d)|\b(?:{MONTHS})\b|\b\d+\s*(?:days?|weeks?|months?|"
-    r"years?)\b|\b(?:within|no later than|not later than|by the end of|annually|quarterly|every)\b|[年月日]",
-    re.IGNORECASE,
-)
-NUMBER_WORDS = (
-    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
-    "hundred|thousand|million|billion|trillion|half|double|twice|dozen"
-)
-# The first digit of a figure that is neither a year standing alone ("the 2018 Coordinated Plan") nor a footnote
-# mark glued to a word ("processes4").
-_FIGURE_DIGIT = r"(?<![A-Za-z0-9.,])(?!(?:19|20)\d{2}(?![\d%]|[.,]\d))\d"
-# A figure written in Chinese numerals with its measure word: 六大领域, 三年, 两倍, 十项 (not an ordinal, 第七条, nor
-# a word that holds a numeral, 统一, 进一步).
-_CJK_COUNT = re.compile(
-    r"(?<![第一二三四五六七八九十百千万两])[一二三四五六七八九十百千万两]+[个项条大类种年月日次倍成家所名]"
-)
-# A figure: such digits, a number word, a share, or a Chinese count.
-_STATES_NUMBER = re.compile(
-    rf"{_FIGURE_DIGIT}|\b(?:{NUMBER_WORDS})\b|[%％]|{_CJK_COUNT.pattern}",
-    re.IGNORECASE,
-)
-
-
-_ASKS_MONEY = re.compile(
-    r"\b(?:budget|budgets|funding|funds?|fines?|prize money|money|cost|costs|spend|spending|invest|investment|"
-    r"investments|grants?|subsid(?:y|ies)|in (?:dollars|euros?|yuan|renminbi|pounds|yen)|how many (?:dollars|"
-    r"euros|yuan|pounds|yen))\b|预算|资金|投资|罚款",
-    re.IGNORECASE,
-)
-# A currency's name ("5 billion euros", "元"), and any currency: a sign, a code or a name.
-CURRENCY_NAME = r"(?:\b(?:euros?|dollars?|pounds?|sterling|yuan|renminbi|yen)\b|元)"
-CURRENCY = rf"(?:[$€£¥]|US\$|\b(?:EUR|USD|GBP|CNY|RMB|JPY|CAD)\b|{CURRENCY_NAME})"
-_STATES_MONEY = re.compile(
-    rf"{CURRENCY}\s?\d|\d[\d,.]*\s*(?:(?:{NUMBER_WORDS}|bn|m)\s+|[万亿]+)?{CURRENCY}",
-    re.IGNORECASE,
-)
-
-
-def asks_money(question: str) -> bool:
-    """Whether the question asks for an amount of money (a budget, a fine, funding, a prize)."""
-    return bool(_ASKS_MONEY.search(question)) and bool(_ASKS_NUMBER.search(question))
-
-
-def states_money(sentence: str) -> bool:
-    """Whether the sentence states an amount of money ("EUR 35 000 000", "€109 billion", "2 billion euros")."""
-    return bool(_STATES_MONEY.search(sentence))
-
-
-# A question asking who: "Who chairs ...?", "Which agency heads ...", "Through which body ...".
-# "Where" asks for a place, unless it asks for a position or a goal ("Where does the UK stand on ...?", "Where
-# does the plan expect China to be by 2035?").
-_ASKS_WHERE = re.compile(
-    r"^\W*(?:and\s+)?where\b|\bwhere\s+(?:is|are|was|were|will|would|did|does|do)\b", re.I
-)
-_FIGURATIVE_WHERE = re.compile(
-    r"\b(?:stands?|standing|expects?|expected|aims?|wants?|sees?|envisag\w*|envision\w*|headed|heading|going|"
-    r"leaves?|left|lie|lies)\b",
-    re.IGNORECASE,
-)
-_ASKS_WHO = re.compile(
-    r"^\W*(?:and\s+)?who\b|\bwho\s+(?:is|are|was|were|will|would|must|shall|should|chairs?|chaired|leads?|led|"
-    r"sits?|coordinates?|signed|issues?|issued|oversees?|runs?|makes?\s+up)\b|\b(?:which|what)\s+(?:body|bodies|"
-    r"agency|agencies|authority|authorities|organi[sz]ations?|office|offices|department|departments|ministry|"
-    r"ministries|minister|official|officials|person|persons|committee|council|board|institution|institutions)\b",
-    re.IGNORECASE,
-)
-_NAME_WORD = re.compile(r"(?<![\w'’])(?:[A-Z][a-z]+[\w'’-]*|[A-Z]{2,}s?)\b")
-
-
-# "How many principles does ...": the words after "how many" up to the first function word; the last is the
-# thing counted.
-_HOW_MANY = re.compile(
-    r"\bhow many\s+((?:[A-Za-z][\w'’-]*\s+){0,3}?[A-Za-z][\w'’-]*)\b(?=\s+(?:does|do|did|is|are|was|were|has|have|"
-    r"had|must|shall|should|will|would|can|could|may|in|of|under|per|for|from|at|on|and|or)\b|\s*[?,])",
-    re.IGNORECASE,
-)
-# A figure (digits or a number word) and the three words after it.
-_COUNT = re.compile(
-    rf"(?:{_FIGURE_DIGIT}[\d,.]*|\b(?:{NUMBER_WORDS})\b)((?:\W+[\w'’-]+){{1,3}})",
-    re.IGNORECASE,
-)
-_BETWEEN_COUNT_AND_NOUN_NOT = frozenset(
-    ["of", "on", "in", "for", "to", "from", "per", "by", "with", "and", "or"]
-)
-
-
-def counted_noun(question: str) -> str | None:
-    """The thing a "how many" question counts ("principles", "responses", "Member States" -> "States")."""
-    match = _HOW_MANY.search(question)
-    return match.group(1).split()[-1] if match else None
-
-
-def counts(sentence: str, noun: Callable[[str], bool]) -> bool:
-    """Whether the sentence puts a number before the counted thing (`noun` tells its words), within three words:
-    "10 core principles", "the “three principles”", "19 Member States"."""
-    for match in _COUNT.finditer(sentence):
-        for word in re.findall(r"[\w'’-]+", match.group(1)):
-            if noun(word):
-                return True
-            if word.lower() in _BETWEEN_COUNT_AND_NOUN_NOT:
-                break
-    return False
-
-
-# The same questions asked in Chinese: 何时 / 哪一年 (when), 多少 / 几年 / 多长 / 比例 / 最短 (how many, how long,
-# what share, the least), 谁 / 哪个机构 (who, which body).
-_ASKS_DATE_ZH = re.compile(r"何时|什么时候|哪一?年|哪一?天|哪一?日|哪个月|截止日期|起施行")
-_ASKS_NUMBER_ZH = re.compile(
-    r"多少|多久|多长|多大|多高|几[年个项条次岁天月倍家所名人类]|比例|百分之|占比|上限|下限|门槛|最[高低长短多少]"
-)
-_ASKS_WHO_ZH = re.compile(r"谁|何人|哪[个些家](?:机构|部门|组织|机关|单位|委员会|人)|由哪")
-
-
-def asked_kind(question: str) -> str | None:
-    """'date' for a question asking when, 'number' for how many / how much / what share, 'who' for who,
-    which body or where (a name answers them), else None; in English or in Chinese."""
-    if ASKS_DATE.search(question) or _ASKS_DATE_ZH.search(question):
-        return "date"
-    if _ASKS_NUMBER.search(question) or _ASKS_NUMBER_ZH.search(question):
-        return "number"
-    if _ASKS_WHO_ZH.search(question):
-        return "who"
-    if _ASKS_WHO.search(question) or (
-        _ASKS_WHERE.search(question) and not _FIGURATIVE_WHERE.search(question)
-    ):
-        return "who"
-    return None
-
-
-def states_kind(sentence: str, kind: str | None, asked: Callable[[str], bool] = lambda word: False) -> bool:
-    """Whether the sentence states the kind of fact asked for (any sentence does when none is asked). For
-    "who", a name the question does not already use (`asked` says whether it does): "The Assistant to the
-    President ... shall serve as Chair" names someone, "The Chair may create subgroups of the White House AI
-    Council" only repeats the question."""
-    if kind == "date":
-        return bool(_STATES_DATE.search(sentence))
-    if kind == "number":
-        return bool(_STATES_NUMBER.search(sentence))
-    if kind == "who":
-        if has_cjk(sentence):
-            return True  # Chinese writes names without capitals: no telling, so no penalty
-        words = _NAME_WORD.findall(sentence)
-        first = sentence.lstrip()[:1].isupper()
-        return any(
-            not (i == 0 and first) and word.lower() not in _COMMON_CAPITALS and not asked(word)
-            for i, word in enumerate(words)
-        )
-    return True
-
-
-@dataclass(frozen=True)
-class KindCheck:
-    """The kind of fact a question asks for, and how far a sentence falls short of stating one."""
-
-    kind: str | None
-    stemmer: str | None
-    asked_terms: frozenset[str]  # the question's index terms: a name among them is no answer to "who"
-    counted_terms: frozenset[str]  # the thing a "how many" question counts
-
-    @classmethod
-    def of(cls, question: str, stemmer: str | None) -> KindCheck:
-        kind = asked_kind(question)
-        noun = counted_noun(question) if kind == "number" else None
-        return cls(
-            kind,
-            stemmer,
-            frozenset(terms(question, stemmer)),
-            frozenset(terms(noun, stemmer)) if noun else frozenset(),
-        )
-
-    def shortfall(self, sentence: str) -> float:
-        """1 when the sentence states no fact of the kind asked, 0.5 when it states a figure that counts
-        something else than a "how many X" question's X, else 0."""
-        if not states_kind(sentence, self.kind, self._asked):
-            return 1.0
-        if self.counted_terms and not counts(sentence, self._counted):
-            return 0.5
-        return 0.0
-
-    def _asked(self, word: str) -> bool:
-        return set(terms(word, self.stemmer)) <= self.asked_terms
-
-    def _counted(self, word: str) -> bool:
-        return bool(self.counted_terms & set(terms(word, self.stemmer)))
-
-
 def asked_years(question: str) -> list[Specific]:
     return [
         Specific("year", year, re.compile(rf"(?<![A-Za-z0-9.,/]){year}(?![A-Za-z0-9%/]|[.,]\d)"))
@@ -649,7 +308,7 @@ def proper_names(question: str) -> list[str]:
     out = []
     for i, token in enumerate(tokens):
         word = re.sub(r"['’]s$", "", token)
-        if word.lower() in _COMMON_CAPITALS or (i == 0 and question.lstrip().startswith(token)):
+        if word.lower() in COMMON_CAPITALS or (i == 0 and question.lstrip().startswith(token)):
             continue
         out.append(word)
     return list(dict.fromkeys(out))
@@ -697,7 +356,7 @@ class Specifics:
         ("What annual budget ...?", "How much prize money ...?") and only spoken of ("funding will be
         provided") is not an answer, however well the sentences match."""
         if self.money and not any(states_money(s) for s in sentences):
-            return [Specific("amount", "an amount of money", _STATES_MONEY)]
+            return [Specific("amount", "an amount of money", STATES_MONEY)]
         return []
 
 

@@ -22,6 +22,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from ..language.numerals import roman_value
 from .structure import TOC_LINE
 
 BLOCKING_KINDS = frozenset({"page_marker", "page_number", "running_header", "toc", "url", "cover", "garbage"})
@@ -164,7 +165,6 @@ _URL_TAIL = re.compile(
 )
 _GARBAGE = re.compile(r"(?:\(cid:\d+\)){3,}")
 _LONE_NUMBER = re.compile(r"^(?:\d{1,3}|[ivxlc]{1,6})$")
-_ROMAN_VALUES = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
 
 
 def _is_page_marker(line: str) -> bool:
@@ -237,18 +237,6 @@ class _Lines:
         return out
 
 
-def _number_value(token: str) -> int | None:
-    if token.isdigit():
-        return int(token)
-    if not all(c in _ROMAN_VALUES for c in token):
-        return None
-    total = 0
-    for a, b in zip(token, token[1:] + " ", strict=True):
-        value = _ROMAN_VALUES[a]
-        total += -value if b in _ROMAN_VALUES and _ROMAN_VALUES[b] > value else value
-    return total
-
-
 def _page_number_lines(lines: _Lines) -> list[int]:
     """Lone numbers that continue a page numbering: each has a neighbour in the sequence one to three pages
     away, at least a few hundred characters apart (table cells and list numbers sit closer together)."""
@@ -256,7 +244,7 @@ def _page_number_lines(lines: _Lines) -> list[int]:
     for i, s in enumerate(lines.stripped):
         token = s.lower()
         if s and _LONE_NUMBER.match(token) and (s.isdigit() or s.islower()):
-            value = _number_value(token)
+            value = int(token) if token.isdigit() else roman_value(token)
             if value is not None:
                 candidates.append((i, value, not s.isdigit()))
     keep: set[int] = set()
