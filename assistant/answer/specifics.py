@@ -34,6 +34,9 @@ _PROVISION_WORD = {
     "part": "parts?",
 }
 _CJK_PROVISION = re.compile(r"第[一二三四五六七八九十百零〇两\d]+[条章节款项]")
+# After a 款 (paragraph) or 项 (item) of its own, what shows it is a provision (第二款的规定, 依照第一项，); 项 and
+# 款 are measure words too, and 第一项原则 is "the first principle".
+_AFTER_SUBPROVISION = "的规所中内、，。？?！和或及以与至"
 # Identifiers of documents: "Executive Order 14117", "EO 14110", "Regulation (EU) 2024/1689", "SB 1047", "C-27".
 # "Executive Order 14110", "EO 14110", and in Chinese "第14110号行政令" (the number before the order).
 EO_NUMBER = re.compile(
@@ -147,6 +150,8 @@ def provisions(question: str) -> list[Specific]:
         out.append(Specific("provision", match.group(0), pattern))
     for match in _CJK_PROVISION.finditer(question):
         text = match.group(0)
+        if text[-1] in "款项" and not _is_subprovision(question, match.start(), match.end()):
+            continue
         alternatives = [re.escape(text)]
         value = chinese_value(text[1:-1])
         english = _CJK_UNITS.get(text[-1])
@@ -157,6 +162,16 @@ def provisions(question: str) -> list[Specific]:
             alternatives.append(rf"\b{word}\s+(?:{value}{roman})(?![\w/])")
         out.append(Specific("provision", text, re.compile("|".join(alternatives), re.IGNORECASE)))
     return out
+
+
+def _is_subprovision(question: str, start: int, end: int) -> bool:
+    """Whether the 第N款 / 第N项 at question[start:end] is a paragraph or item: after its article or paragraph
+    (第十条第二款), or before a particle or a stop."""
+    return (
+        question[start - 1 : start] in ("条", "款")
+        or end == len(question)
+        or question[end] in _AFTER_SUBPROVISION
+    )
 
 
 # The English provision each Chinese unit is (条 article, 章 chapter, 节 section).

@@ -208,3 +208,18 @@ def test_a_provision_named_in_one_language_is_found_in_the_other():
     assert not article.found_in("第七条")
     (twenty_three,) = provisions("第二十三条规定了什么？")
     assert twenty_three.found_in("Article 23 Obligations")
+
+
+def test_a_chinese_item_or_paragraph_is_a_provision_only_where_it_reads_as_one():
+    from assistant.answer.specifics import provisions
+
+    def named(question: str) -> list[str]:
+        return [p.text for p in provisions(question)]
+
+    # 项 counts principles too: "the first principle" of an English order is no provision to look for.
+    assert named("美国第13960号行政令规定的第一项原则是什么？") == []
+    assert named("第三项任务是什么？") == []
+    assert named("第十条第二款规定了什么？") == ["第十条", "第二款"]
+    assert named("第十条第十二项是什么？") == ["第十条", "第十二项"]
+    assert named("依照第二款的规定，") == ["第二款"]
+    assert named("第十七条") == ["第十七条"]
