@@ -201,6 +201,29 @@ def identifiers(question: str) -> list[Specific]:
     return list(found.values())
 
 
+# A version the question asks about: "version 2.0", "v2", "AI RMF 1.0", "Industry 4.0", "2.0版".
+_VERSION = re.compile(
+    r"(?i:\bversion\s+|\bver\.\s*|\bv)(\d{1,2}(?:\.\d{1,2})*)\b|\b[A-Z][\w-]*\s+(\d{1,2}\.\d{1,2})(?![\d.%,])"
+    r"|(?<![\d.])(\d{1,2}(?:\.\d{1,2})?)\s*版"
+)
+
+
+def versions(question: str) -> list[Specific]:
+    """The versions a question names ("version 2.0 of the AI RMF"): a passage about version 1.0 answers
+    nothing about 2.0. Found as "2.0", "Version 2" or "V2" ("2.0" also as "version 2")."""
+    out: dict[str, Specific] = {}
+    for match in _VERSION.finditer(question):
+        number = next(g for g in match.groups() if g)
+        major, _, minor = number.partition(".")
+        whole = rf"{major}(?:\.0)?" if minor in ("", "0") else re.escape(number)
+        pattern = re.compile(
+            rf"(?<![\d.]){re.escape(number)}(?![\d])(?!\.\d)|\b(?:version|ver\.|v)\s*{whole}(?![\d.])",
+            re.IGNORECASE,
+        )
+        out.setdefault(number, Specific("version", match.group(0).strip(), pattern))
+    return list(out.values())
+
+
 # A name of a law or instrument as questions write it: capitalised words ending in a legal document's noun
 # ("the EU Data Act", "South Korea's AI Basic Act", "the Digital Services Act").
 _INSTRUMENT = re.compile(
@@ -383,6 +406,7 @@ def specifics(question: str) -> Specifics:
         *places(question),
         *asked_years(question),
         *instruments(question),
+        *versions(question),
     ]
     covered = " ".join(s.text for s in items).lower()
     names = [n for n in proper_names(question) if n.lower() not in covered]

@@ -223,3 +223,18 @@ def test_a_chinese_item_or_paragraph_is_a_provision_only_where_it_reads_as_one()
     assert named("第十条第十二项是什么？") == ["第十条", "第十二项"]
     assert named("依照第二款的规定，") == ["第二款"]
     assert named("第十七条") == ["第十七条"]
+
+
+def test_a_named_version_must_occur_in_the_passages():
+    rmf = passage(
+        "NIST published the AI Risk Management Framework (AI RMF 1.0) on 26 January 2023.",
+        title="NIST AI 100-1 (AI RMF 1.0)",
+    )
+    framework = passage("Version 2 of the framework grades risks on four levels.", title="Framework")
+    assert missing("When is NIST due to publish version 2.0 of the AI RMF?", rmf) == ["version 2.0"]
+    assert missing("When did NIST release AI RMF 1.0?", rmf) == []
+    assert missing("How many risk levels does version 2.0 of the framework define?", framework) == []
+    assert missing("框架2.0版定义了几个风险等级？", framework) == []
+    assert missing("What does v3 of the framework add?", framework) == ["v3"]
+    assert missing("How many centres were created under the Industry 4.0 plan?", passage("4.0 centres")) == []
+    assert missing("Does the plan set a 2.5% share for 2024?", passage("The 2024 plan.")) == []  # no version
