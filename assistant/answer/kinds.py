@@ -235,9 +235,19 @@ _ASKS_NUMBER_ZH = re.compile(
 _ASKS_WHO_ZH = re.compile(r"谁|何人|哪[个些家](?:机构|部门|组织|机关|单位|委员会|人)|由哪")
 
 
+# A leading condition ("When data annotation is done, what rules ...?", "If no law sets a penalty, which ..."):
+# its "when" or "where" asks nothing.
+_CONDITION = re.compile(
+    r"^\W*(?:when|whenever|where|if|once|after|before)\b[^,?]{3,},\s*(?=(?:what|which|who|whom|how|when|where|"
+    r"must|does|do|did|is|are|can|could|should|shall|will|would|may)\b)",
+    re.IGNORECASE,
+)
+
+
 def asked_kind(question: str) -> str | None:
     """'date' for a question asking when, 'number' for how many / how much / what share, 'who' for who,
     which body or where (a name answers them), else None; in English or in Chinese."""
+    question = _CONDITION.sub("", question)
     if ASKS_DATE.search(question) or _ASKS_DATE_ZH.search(question):
         return "date"
     if _ASKS_NUMBER.search(question) or _ASKS_NUMBER_ZH.search(question):

@@ -15,9 +15,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..language.chinese import language_of
 from ..language.numerals import chinese_numeral, chinese_value, roman_numeral, roman_value
 from ..models import Passage
-from .kinds import COMMON_CAPITALS, STATES_MONEY, asks_money, states_money
+from .kinds import COMMON_CAPITALS, STATES_MONEY, asked_kind, asks_money, states_kind, states_money
 
 # A provision the question names: "Article 118", "Art. 5(1)", "Section 15", "Sec. 4", "Annex XV", "Chapter XII".
 _PROVISION = re.compile(
@@ -359,6 +360,8 @@ class Specifics:
     items: tuple[Specific, ...]
     names: tuple[str, ...]
     money: bool = False  # the question asks for an amount of money
+    kind: str | None = None  # the kind of fact it asks for (kinds.asked_kind)
+    language: str = "en"  # the language it is asked in
 
     def absent_from(self, passages: Iterable[Passage], named: Iterable[str] = ()) -> list[Specific]:
         """The specifics that none of the passages (text, title, heading, issuer) mentions. A provision of a
@@ -392,10 +395,23 @@ class Specifics:
     def unstated(self, sentences: Iterable[str]) -> list[Specific]:
         """What the question asks for that none of the best sentences states: an amount of money asked for
         ("What annual budget ...?", "How much prize money ...?") and only spoken of ("funding will be
-        provided") is not an answer, however well the sentences match."""
+        provided") is not an answer, however well the sentences match. Nor, when every best sentence is in
+        the other language (matched only through the dictionary's translation of the question), is a sentence
+        without the date or figure asked for: "What minimum age ...?" and an article on minors' over-reliance."""
+        sentences = list(sentences)
         if self.money and not any(states_money(s) for s in sentences):
             return [Specific("amount", "an amount of money", STATES_MONEY)]
+        across = bool(sentences) and all(language_of(s) != self.language for s in sentences)
+        if across and self.kind in _STATED and not any(states_kind(s, self.kind) for s in sentences):
+            return [_STATED[self.kind]]
         return []
+
+
+# The facts a cross-language answer must state when asked for (kinds.asked_kind), as abstention reasons say them.
+_STATED = {
+    "date": Specific("amount", "a date", re.compile("$^")),
+    "number": Specific("amount", "a figure", re.compile("$^")),
+}
 
 
 def specifics(question: str) -> Specifics:
@@ -410,7 +426,9 @@ def specifics(question: str) -> Specifics:
     ]
     covered = " ".join(s.text for s in items).lower()
     names = [n for n in proper_names(question) if n.lower() not in covered]
-    return Specifics(tuple(items), tuple(names), asks_money(question))
+    return Specifics(
+        tuple(items), tuple(names), asks_money(question), asked_kind(question), language_of(question)
+    )
 
 
 def _searchable(passage: Passage) -> str:

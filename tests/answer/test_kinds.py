@@ -27,6 +27,14 @@ from assistant.language.terms import terms
         ("到2027年智能终端普及率要达到多少？", "number"),
         ("由哪个部门负责备案？", "who"),
         ("直接与人交互的AI系统必须让用户知道什么？", None),
+        # A leading condition asks nothing: its "when" is no date asked for.
+        (
+            "When data annotation is done during R&D, what kind of annotation rules must providers draw up?",
+            None,
+        ),
+        ("If no law sets a penalty, what sanctions can the authorities impose?", None),
+        ("If police act without prior approval, how long do they have to seek it?", "number"),
+        ("When, under the AI Act, do the bans apply?", "date"),
     ],
 )
 def test_the_kind_of_fact_asked_for(question, kind):

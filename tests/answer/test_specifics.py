@@ -238,3 +238,23 @@ def test_a_named_version_must_occur_in_the_passages():
     assert missing("What does v3 of the framework add?", framework) == ["v3"]
     assert missing("How many centres were created under the Industry 4.0 plan?", passage("4.0 centres")) == []
     assert missing("Does the plan set a 2.5% share for 2024?", passage("The 2024 plan.")) == []  # no version
+
+
+def test_an_answer_in_the_other_language_must_state_the_date_or_figure_asked_for():
+    # Matched only through the dictionary's translation, an article on minors' over-reliance answered "What
+    # minimum age ...?"; in the question's own language the kind of fact is a preference (evidence.py).
+    question = "What minimum age do China's generative AI interim measures set for users?"
+    article = "第十条 提供者应当采取有效措施防范未成年人用户过度依赖或者沉迷生成式人工智能服务。"
+    asked = specifics(question)
+    assert describe(asked.unstated([article]), []) == "no passage states a figure"
+    assert asked.unstated(["到2027年，新一代智能终端普及率超70%。"]) == []
+    assert (
+        asked.unstated(["Users must be told how the service works."]) == []
+    )  # same language: scored instead
+    assert specifics("When did the measures take effect?").unstated(["自2023年8月15日起施行。"]) == []
+    when = specifics("When did the measures take effect?").unstated(["本办法由国家网信部门负责解释。"])
+    assert describe(when, []) == "no passage states a date"
+    chinese = specifics("欧盟GDPR规定数据保护官的最短任期是几年？")
+    assert describe(chinese.unstated(["The data protection officer shall be designated."]), []) == (
+        "no passage states a figure"
+    )
