@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from . import chinese
+from . import chinese, numerals
 from .cedict import dictionary
 from .glossary import glossary
 from .stopwords import chinese_stopwords
@@ -206,9 +206,55 @@ class QueryTranslator:
                 for sense in senses[:2]:  # the first two senses: the first alone is often too narrow
                     glosses.append(Gloss(word, sense, "CC-CEDICT"))
                     words.append(sense)
+                continue
+            for part, english in _unlisted_word(word):
+                glosses.append(Gloss(part, english, "CC-CEDICT"))
+                words.append(english)
         if not glosses:
             return None
         return QueryTranslation("zh", "en", " ".join(words), tuple(glosses))
+
+
+# A provision (第三章, 第十七条) and a count (七项, 三年): a numeral, and the unit it counts or numbers.
+_NUMBERED = re.compile(r"^(第?)([零〇一二三四五六七八九十百千两\d]+)(\w?)$")
+# The English word of each provision unit (条 article, 章 chapter, 节 section); 第一款 / 第一项 (a paragraph,
+# an item, or "the first" of a list: 第一项原则) are left untranslated.
+_PROVISION_UNITS = {"条": "article", "章": "chapter", "节": "section"}
+
+
+def _unlisted_word(word: str) -> list[tuple[str, str]]:
+    """(Chinese, English) for a word CC-CEDICT does not list: a provision as English documents write it
+    (第三章 -> "chapter 3", "chapter iii"), a count's figure (七项 -> "seven", "7"), or else the longest words
+    it is made of that CC-CEDICT lists, two characters or more (高级别 -> 高级 'high level'; 专家组 -> 专家
+    'expert')."""
+    match = _NUMBERED.match(word)
+    if match:
+        ordinal, numeral, unit = match.groups()
+        value = numerals.chinese_value(numeral)
+        if value is None:
+            return []
+        if ordinal and unit not in _PROVISION_UNITS:
+            return []
+        if ordinal:
+            english = _PROVISION_UNITS[unit]
+            out = [(word, f"{english} {value}")]
+            if unit in ("章", "节") and value < 5000:
+                out.append((word, f"{english} {numerals.roman_numeral(value).lower()}"))
+            return out
+        spelled = [s for s in dictionary().senses(numeral)[:2] if not s.isdigit()]
+        return [(word, s) for s in (*spelled[:1], str(value))]
+    out: list[tuple[str, str]] = []
+    i = 0
+    while i < len(word):
+        for j in range(len(word), i + 1, -1):
+            senses = dictionary().senses(word[i:j])
+            if senses:
+                out.extend((word[i:j], sense) for sense in senses[:2])
+                i = j
+                break
+        else:
+            i += 1
+    return out
 
 
 def warm_up_translation() -> None:

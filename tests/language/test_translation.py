@@ -118,3 +118,17 @@ def test_glosses_of_a_chinese_quote_are_marked_and_in_sentence_order():
     glossed_citations = with_glosses([citation, english], "What adoption rate is set?", translation)
     assert glossed_citations[0].gloss.startswith("智能终端: intelligent terminals")
     assert glossed_citations[1].gloss is None  # a quote in the question's language needs none
+
+
+def test_chinese_words_the_dictionary_does_not_list():
+    # 第三章 is "Chapter III" in the English guidelines, 七项要求 their "seven key requirements"; 高级别专家组 is in
+    # no CC-CEDICT entry, its parts are (高级 'high level', 专家 'expert').
+    translator = QueryTranslator()
+    words = translator.translate("高级别专家组的准则在第三章提供了什么来帮助落实七项要求？").text
+    for english in ("high level", "expert", "chapter 3", "chapter iii", "seven", "7"):
+        assert english in words, english
+    assert "article 17" in translator.translate("第十七条规定了什么？").text
+    assert "section 2" in translator.translate("第二节规定了什么？").text
+    # 第一项 may be an item or "the first" of a list (第一项原则): no provision to look for.
+    assert "point" not in translator.translate("第一项原则是什么？").text
+    assert "twelve 12" in translator.translate("十二项措施").text
