@@ -272,6 +272,8 @@ class Assistant:
             # "Article 118", "Executive Order 14117", "Brazil", "2040": passages on the topic that never
             # mention what the question pins down cannot answer it, however well they match otherwise.
             asked = specifics(standalone)
+            evidence = evidence.led_by(asked.provision_passages(passages, retrieval.named_documents))
+            base["evidence_score"] = round(evidence.score, 4)
             best = evidence.sentences[: self.settings.answer.extractive.max_sentences]
             # What the question pins down must be where its answer is: a passage that mentions Australia does
             # not make a sentence from another document an answer about Australia.

@@ -57,6 +57,18 @@ class Evidence:
             return self.strength
         return self.sentences[0].score if self.sentences else 0.0
 
+    def led_by(self, passages: AbstractSet[int] | None) -> Evidence:
+        """The same sentences with those of `passages` first (the passages that mention the provision a
+        question names: "Chapter III" answered from a passage that never mentions it is refused), scored by the
+        best of them; unchanged when `passages` is None, holds none of the sentences, or already leads."""
+        if not passages or not self.sentences or self.sentences[0].passage in passages:
+            return self
+        first = [s for s in self.sentences if s.passage in passages]
+        if not first:
+            return self
+        rest = [s for s in self.sentences if s.passage not in passages]
+        return Evidence(first + rest, first[0].score)
+
 
 def with_list_items(text: str, spans: list[tuple[int, int]], max_chars: int = 700) -> list[tuple[int, int]]:
     """Extend a sentence that introduces a list ('... four functions:') over the list items that follow it

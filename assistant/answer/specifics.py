@@ -11,7 +11,7 @@ largest federations), not from a list of this corpus' documents.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -376,6 +376,19 @@ class Specifics:
             for s in self.items
             if not any(s.found_in(t) for t in (own if own and s.kind == "provision" else texts))
         ]
+
+    def provision_passages(self, passages: Sequence[Passage], named: Iterable[str] = ()) -> set[int] | None:
+        """The indexes of the passages that mention every provision the question names (within a named
+        document's passages, as `absent_from` requires); None when it names none."""
+        wanted = [s for s in self.items if s.kind == "provision"]
+        if not wanted:
+            return None
+        own = set(named)
+        return {
+            i
+            for i, p in enumerate(passages)
+            if (not own or p.doc_id in own) and all(s.found_in(_searchable(p)) for s in wanted)
+        }
 
     def unindexed_instruments(self, is_document_name: Callable[[str], bool]) -> list[Specific]:
         """The laws the question names by a name of their own ("the EU Data Act") that are no indexed document:

@@ -234,3 +234,36 @@ def test_translated_words_of_the_named_documents_title_are_no_evidence(embedder)
     names = set(terms(title, "english"))
     assert discount_name_groups(groups, [1.0, 2.0, 3.0], names, 0.0) == [0.0, 0.0, 3.0]
     assert discount_name_groups(groups[:2], [1.0, 2.0], names, 0.0) == [1.0, 2.0]  # nothing else to weigh
+
+
+def test_sentences_of_the_passages_that_mention_the_named_provision_lead(embedder):
+    # "What does Chapter III of the guidelines provide?": the best-matching sentence is about the expert group
+    # in a passage that never mentions Chapter III, and answering from it is refused ("no passage mentions
+    # Chapter III"); the sentence that answers, from a passage that mentions it, leads instead.
+    from assistant.answer.evidence import EvidenceScorer
+    from assistant.answer.specifics import specifics
+    from assistant.config import load_settings
+
+    question = (
+        "What does Chapter III of the HLEG's Ethics Guidelines provide to operationalise the requirements?"
+    )
+    group = _passage(
+        "hleg",
+        0,
+        "",
+        "The Commission set up the High-Level Expert Group on AI, which drafted these Ethics Guidelines to "
+        "operationalise its vision and requirements.",
+    )
+    chapter = _passage("hleg", 5_000, "", "Finally, in Chapter III we provided an assessment list.")
+    scorer = EvidenceScorer(embedder, load_settings(profile="test").answer.evidence, "english")
+    evidence = scorer.score(question, [group, chapter])
+    assert evidence.sentences[0].passage == 0  # the expert-group sentence matches best
+    leading = specifics(question).provision_passages([group, chapter], ["hleg"])
+    assert leading == {1}
+    led = evidence.led_by(leading)
+    assert led.sentences[0].passage == 1 and led.score == led.sentences[0].score <= evidence.score
+    assert [s.start for s in led.sentences] == sorted(
+        (s.start for s in evidence.sentences), key=lambda start: start < 5_000
+    )
+    assert evidence.led_by(None) is evidence and evidence.led_by(set()) is evidence
+    assert specifics("What do the guidelines provide?").provision_passages([group, chapter]) is None
