@@ -62,7 +62,7 @@ _STATES_NUMBER = re.compile(
 _ASKS_MONEY = re.compile(
     r"\b(?:budget|budgets|funding|funds?|fines?|prize money|money|cost|costs|spend|spending|invest|investment|"
     r"investments|grants?|subsid(?:y|ies)|in (?:dollars|euros?|yuan|renminbi|pounds|yen)|how many (?:dollars|"
-    r"euros|yuan|pounds|yen))\b|预算|资金|投资|罚款",
+    r"euros|yuan|pounds|yen))\b|预算|资金|经费|拨款|资助|投资|罚款|美元|欧元|英镑|日元|人民币",
     re.IGNORECASE,
 )
 # A currency's name ("5 billion euros", "元"), and any currency: a sign, a code or a name.
@@ -76,7 +76,9 @@ STATES_MONEY = re.compile(
 
 def asks_money(question: str) -> bool:
     """Whether the question asks for an amount of money (a budget, a fine, funding, a prize)."""
-    return bool(_ASKS_MONEY.search(question)) and bool(_ASKS_NUMBER.search(question))
+    return bool(_ASKS_MONEY.search(question)) and bool(
+        _ASKS_NUMBER.search(question) or _ASKS_NUMBER_ZH.search(question)
+    )
 
 
 def states_money(sentence: str) -> bool:

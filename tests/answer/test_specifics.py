@@ -163,6 +163,10 @@ def test_a_law_named_by_a_name_of_its_own_must_occur_in_the_passages():
         ("What is the maximum fine for a banned practice?", True),
         ("How many principles does the framework set out?", False),
         ("Which body funds the programme?", False),  # asks who, not how much
+        # In Chinese: 多少 with 经费 (funds), 预算, 美元 ...
+        ("美国行政令为制定行动计划拨付了多少美元经费？", True),
+        ("欧盟人工智能办公室的年度预算是多少？", True),
+        ("哪个部门负责经费管理？", False),
     ],
 )
 def test_questions_asking_for_an_amount_of_money(question, money):
