@@ -276,6 +276,10 @@ def _header_key(line: str) -> str:
     return re.sub(r"\s+", " ", key).strip()
 
 
+# A line that is nothing but a bracketed phrase: "[Provisional translation]", "{ Provisional translation]", "(DRAFT)".
+_BANNER = re.compile(r"^[\[{(<]\s*[^\[\]{}()<>]{3,60}?\s*[\]})>]$")
+
+
 def _running_headers(
     lines: _Lines, boundaries: set[int], found: dict[int, str], title: str = ""
 ) -> list[int]:
@@ -301,6 +305,17 @@ def _running_headers(
         if sum(i in near for i in occurrences) >= 0.6 * len(occurrences) or (
             len(words.split()) >= 3 and f" {words} " in f" {title_key} "
         ):
+            headers.update(occurrences)
+    # A bracketed banner repeated through the document is a page header even where no page break is known
+    # ("[Provisional translation]" atop each page of Japan's AI Basic Plan, its brackets misread as "{" or "[ ").
+    banners: dict[str, list[int]] = defaultdict(list)
+    for i, s in enumerate(lines.stripped):
+        if i not in found and _BANNER.match(s):
+            banners[re.sub(r"[^a-z]", "", s.lower())].append(i)
+    for key, occurrences in banners.items():
+        # On five pages at least: a label the document repeats per section ("[Specific Initiatives]", 4 times
+        # there) is no banner.
+        if len(occurrences) >= 5 and len(key) >= 4:
             headers.update(occurrences)
     # A line printed beside a running header on (almost) every page is part of it ("Issued by State Council").
     marked = headers | boundaries

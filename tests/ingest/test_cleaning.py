@@ -51,6 +51,20 @@ def test_a_repeated_line_away_from_page_breaks_is_not_a_header():
     assert spans_of(text, "running_header") == []
 
 
+def test_a_bracketed_banner_on_every_page_is_a_running_header_without_page_breaks():
+    # Japan's AI Basic Plan prints "[Provisional translation]" atop each page, its bracket read as "{" or "[ "
+    # here and there; a label the document repeats per section ("[Specific Initiatives]") is no banner.
+    pages = []
+    for n, banner in enumerate(
+        ["[Provisional translation]", "[ Provisional translation]", "{ Provisional translation]"] * 2
+    ):
+        label = "[Specific Initiatives]\n" if n < 4 else ""
+        pages.append(f"{banner}\n{BODY}{label}(1) Measure {n} promotes the use of AI in government.\n{BODY}")
+    text = "".join(pages)
+    banners = spans_of(text, "running_header")
+    assert len(banners) == 6 and all("Provisional translation" in b for b in banners)
+
+
 def test_a_line_repeating_the_title_is_a_running_header_without_page_numbers():
     text = ("Next Generation Artificial Intelligence Development Plan\nIssued by State Council\n" + BODY) * 3
     title = "Next Generation Artificial Intelligence Development Plan — summary"
