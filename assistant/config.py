@@ -304,8 +304,9 @@ class EvidenceSettings(Section):
         ge=0,
         le=1,
         description="Factor on the weight of the question's words that name a document it asks about (the "
-        "words that named it, and its title's) in a sentence's term coverage: inside that document they tell "
-        "sentences apart no better than its cover page and running headers do.",
+        "words that named it, and its title's) in a sentence's term coverage, and of the translated word groups "
+        "that only render them: inside that document they tell sentences apart no better than its cover page "
+        "and running headers do.",
     )
 
 
@@ -343,9 +344,10 @@ class AnswerSettings(Section):
     require_specifics: bool = Field(
         True,
         description="Abstain when the question names a provision (Article 118), a document number (Executive "
-        "Order 14117), a place, a year, a law by a name of its own (the EU Data Act) or a proper name that none "
-        "of the retrieved passages mentions (names: that no indexed passage uses), or asks for an amount of "
-        "money that neither answer sentence states, whatever the evidence score.",
+        "Order 14117), a place, a year, a version (AI RMF 2.0), a law by a name of its own (the EU Data Act) or "
+        "a proper name that none of the retrieved passages mentions (names: that no indexed passage uses), or "
+        "asks for an amount of money that neither answer sentence states (or, answered only from sentences in "
+        "the other language, a date or figure), whatever the evidence score.",
     )
     abstention_message: str = Field(
         "The indexed documents do not answer this question.",
