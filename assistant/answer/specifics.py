@@ -413,7 +413,7 @@ class Specifics:
         without the date or figure asked for: "What minimum age ...?" and an article on minors' over-reliance."""
         sentences = list(sentences)
         if self.money and not any(states_money(s) for s in sentences):
-            return [Specific("amount", "an amount of money", STATES_MONEY)]
+            return [Specific("unstated", "an amount of money", STATES_MONEY)]
         across = bool(sentences) and all(language_of(s) != self.language for s in sentences)
         if across and self.kind in _STATED and not any(states_kind(s, self.kind) for s in sentences):
             return [_STATED[self.kind]]
@@ -422,8 +422,8 @@ class Specifics:
 
 # The facts a cross-language answer must state when asked for (kinds.asked_kind), as abstention reasons say them.
 _STATED = {
-    "date": Specific("amount", "a date", re.compile("$^")),
-    "number": Specific("amount", "a figure", re.compile("$^")),
+    "date": Specific("unstated", "a date", re.compile("$^")),
+    "number": Specific("unstated", "a figure", re.compile("$^")),
 }
 
 
@@ -458,9 +458,9 @@ def describe(missing: list[Specific], unknown: list[str]) -> str:
     """'no passage mentions Article 118 or Colorado' for an abstention reason (and 'no passage states an amount
     of money' when that is what is missing)."""
     unindexed = {s.text for s in missing if s.kind == "unindexed"}  # says more than "no passage mentions"
-    named = [s.text for s in missing if s.kind not in ("amount", "unindexed") and s.text not in unindexed]
+    named = [s.text for s in missing if s.kind not in ("unstated", "unindexed") and s.text not in unindexed]
     named += unknown
     reasons = ["no passage mentions " + " or ".join(dict.fromkeys(named))] if named else []
     reasons += [f"the {s.text} is not among the indexed documents" for s in missing if s.kind == "unindexed"]
-    reasons += [f"no passage states {s.text}" for s in missing if s.kind == "amount"]
+    reasons += [f"no passage states {s.text}" for s in missing if s.kind == "unstated"]
     return "; ".join(reasons)
