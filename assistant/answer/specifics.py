@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..language.chinese import language_of
-from ..language.numerals import chinese_numeral, chinese_value, roman_numeral, roman_value
+from ..language.numerals import PROVISION_UNITS, chinese_numeral, chinese_value, roman_numeral, roman_value
 from ..models import Passage
 from .kinds import COMMON_CAPITALS, STATES_MONEY, asked_kind, asks_money, states_kind, states_money
 
@@ -142,7 +142,7 @@ def provisions(question: str) -> list[Specific]:
             re.IGNORECASE,
         )
         value = int(number) if number.isdigit() else roman_value(number)
-        unit = next((u for u, k in _CJK_UNITS.items() if k == key), None)
+        unit = next((u for u, english in PROVISION_UNITS.items() if english.startswith(key)), None)
         if unit is not None and value:
             # "Article 7" of a Chinese original is its 第七条.
             pattern = re.compile(
@@ -155,10 +155,10 @@ def provisions(question: str) -> list[Specific]:
             continue
         alternatives = [re.escape(text)]
         value = chinese_value(text[1:-1])
-        english = _CJK_UNITS.get(text[-1])
+        english = PROVISION_UNITS.get(text[-1])
         if value and english:
             # 第三章 of an English document is its "Chapter III" (or "Chapter 3").
-            word = _PROVISION_WORD.get(english, english)
+            word = next(w for k, w in _PROVISION_WORD.items() if english.startswith(k))
             roman = f"|{roman_numeral(value)}" if value < 5000 else ""  # Roman numerals stop at 4999
             alternatives.append(rf"\b{word}\s+(?:{value}{roman})(?![\w/])")
         out.append(Specific("provision", text, re.compile("|".join(alternatives), re.IGNORECASE)))
@@ -173,10 +173,6 @@ def _is_subprovision(question: str, start: int, end: int) -> bool:
         or end == len(question)
         or question[end] in _AFTER_SUBPROVISION
     )
-
-
-# The English provision each Chinese unit is (条 article, 章 chapter, 节 section).
-_CJK_UNITS = {"条": "art", "章": "chapter", "节": "sec"}
 
 
 def identifiers(question: str) -> list[Specific]:

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import roman
 
+# The provision each Chinese unit numbers (第七条 article 7, 第三章 chapter 3, 第二节 section 2); 款 and 项 (a
+# paragraph, an item) are measure words too ("第一项原则", the first principle), and are left out.
+PROVISION_UNITS = {"条": "article", "章": "chapter", "节": "section"}
+
 
 def roman_value(text: str) -> int | None:
     """XII -> 12, "iv" -> 4 (either case); None when the text is no Roman numeral."""

@@ -215,11 +215,9 @@ class QueryTranslator:
         return QueryTranslation("zh", "en", " ".join(words), tuple(glosses))
 
 
-# A provision (第三章, 第十七条) and a count (七项, 三年): a numeral, and the unit it counts or numbers.
+# A provision (第三章, 第十七条) and a count (七项, 三年): a numeral, and the unit it counts or numbers; 第一款 /
+# 第一项 (a paragraph, an item, or "the first" of a list: 第一项原则) are left untranslated.
 _NUMBERED = re.compile(r"^(第?)([零〇一二三四五六七八九十百千两\d]+)(\w?)$")
-# The English word of each provision unit (条 article, 章 chapter, 节 section); 第一款 / 第一项 (a paragraph,
-# an item, or "the first" of a list: 第一项原则) are left untranslated.
-_PROVISION_UNITS = {"条": "article", "章": "chapter", "节": "section"}
 
 
 def _unlisted_word(word: str) -> list[tuple[str, str]]:
@@ -233,10 +231,10 @@ def _unlisted_word(word: str) -> list[tuple[str, str]]:
         value = numerals.chinese_value(numeral)
         if value is None:
             return []
-        if ordinal and unit not in _PROVISION_UNITS:
+        if ordinal and unit not in numerals.PROVISION_UNITS:
             return []
         if ordinal:
-            english = _PROVISION_UNITS[unit]
+            english = numerals.PROVISION_UNITS[unit]
             out = [(word, f"{english} {value}")]
             if unit in ("章", "节") and value < 5000:
                 out.append((word, f"{english} {numerals.roman_numeral(value).lower()}"))
