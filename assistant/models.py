@@ -55,6 +55,11 @@ class Document(BaseModel):
         return page_at(self.page_starts, offset)
 
 
+def local_spans(spans: list[tuple[int, int]], start: int) -> tuple[tuple[int, int], ...]:
+    """Document offsets as offsets into a piece of the text that starts at `start`."""
+    return tuple((s - start, e - start) for s, e in spans)
+
+
 class Chunk(BaseModel):
     """A piece of a document, cut along its structure, with exact offsets into the document text."""
 
@@ -83,6 +88,10 @@ class Chunk(BaseModel):
     def index_text(self) -> str:
         """What is embedded and indexed for this chunk: its text without noise."""
         return self.text if self.search_text is None else self.search_text
+
+    def local_noise(self) -> tuple[tuple[int, int], ...]:
+        """`noise` as offsets into `text`."""
+        return local_spans(self.noise, self.start)
 
 
 class Filters(BaseModel):
@@ -172,7 +181,7 @@ class Passage(BaseModel):
 
     def local_noise(self) -> tuple[tuple[int, int], ...]:
         """`noise` as offsets into `text`."""
-        return tuple((s - self.start, e - self.start) for s, e in self.noise)
+        return local_spans(self.noise, self.start)
 
 
 class Citation(BaseModel):

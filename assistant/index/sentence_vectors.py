@@ -55,10 +55,9 @@ def _sentence_keys(chunk: Chunk, settings: EvidenceSettings) -> list[tuple[str, 
     from ..answer.evidence import evidence_text, is_candidate, passage_sentences
 
     text, heading = chunk.text, HEADING_SEPARATOR.join(chunk.heading_path)
-    noise = tuple((s - chunk.start, e - chunk.start) for s, e in chunk.noise)
     out = [
         (evidence_text(heading, text[start:end], settings.sentence_context), start, end)
-        for start, end in passage_sentences(text, settings.sentences_per_passage, noise)
+        for start, end in passage_sentences(text, settings.sentences_per_passage, chunk.local_noise())
         if is_candidate(text[start:end])
     ]
     return [item for item in out if item[0]]

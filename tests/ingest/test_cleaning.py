@@ -191,13 +191,9 @@ def check_chunks(chunker: Chunker, document: Document) -> list:
         for start, end in passage_sentences(chunk.text):
             if noise.is_noise(chunk.start + start, chunk.start + end):
                 assert not is_candidate(chunk.text[start:end]), chunk.text[start:end]
-        for start, end in passage_sentences(chunk.text, noise=local_noise(chunk)):
+        for start, end in passage_sentences(chunk.text, noise=chunk.local_noise()):
             assert not noise.is_noise(chunk.start + start, chunk.start + end), chunk.text[start:end]
     return chunks
-
-
-def local_noise(chunk) -> tuple[tuple[int, int], ...]:
-    return tuple((s - chunk.start, e - chunk.start) for s, e in chunk.noise)
 
 
 def test_cut_around_keeps_the_body_between_spans_exactly():
@@ -318,7 +314,7 @@ def test_real_chunks_are_exact_slices_and_no_candidate_holds_noise(embedder, nam
         assert header not in chunk.search_text
         assert ".........." not in chunk.search_text
         assert chunk.noise == noise.line_spans(chunk.start, chunk.end)
-        for start, end in passage_sentences(chunk.text, noise=local_noise(chunk)):
+        for start, end in passage_sentences(chunk.text, noise=chunk.local_noise()):
             # The answerer's sentences stop at the chunk's line noise: no running header starts or splits one.
             assert not noise.is_noise(chunk.start + start, chunk.start + end), chunk.text[start:end]
 
