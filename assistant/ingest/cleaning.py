@@ -287,12 +287,15 @@ def _running_headers(
     and lines always printed beside them."""
     title_key = re.sub(r"\W+", " ", title.lower()).strip()
     by_key: dict[str, list[int]] = defaultdict(list)
+    banners: dict[str, list[int]] = defaultdict(list)  # bracketed lines, by their letters alone
     for i, s in enumerate(lines.stripped):
         sentence = s.endswith(".") and len(s.split()) >= 8  # body text that happens to end a page
         if s and i not in found and len(s) <= 150 and not s.startswith("#") and not sentence:
             key = _header_key(s)
             if len(re.findall(r"[^\W\d_]", key)) >= 3:
                 by_key[key].append(i)
+            if _BANNER.match(s):
+                banners[re.sub(r"[^a-z]", "", s.lower())].append(i)
     near = set()
     for b in boundaries:
         near.update(lines.neighbours(b, 2))
@@ -308,10 +311,6 @@ def _running_headers(
             headers.update(occurrences)
     # A bracketed banner repeated through the document is a page header even where no page break is known
     # ("[Provisional translation]" atop each page of Japan's AI Basic Plan, its brackets misread as "{" or "[ ").
-    banners: dict[str, list[int]] = defaultdict(list)
-    for i, s in enumerate(lines.stripped):
-        if i not in found and _BANNER.match(s):
-            banners[re.sub(r"[^a-z]", "", s.lower())].append(i)
     for key, occurrences in banners.items():
         # On five pages at least: a label the document repeats per section ("[Specific Initiatives]", 4 times
         # there) is no banner.
