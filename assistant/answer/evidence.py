@@ -312,16 +312,14 @@ class EvidenceScorer:
             asking = set(terms(asking_words(question), self.stemmer)) - set(terms(term, self.stemmer))
             question_terms = [t for t in question_terms if t not in asking] or question_terms
         weights = term_weights(question_terms, candidate_terms)
-        names = set(terms(" ".join(document_names), self.stemmer))
-        if document_names and self.settings.document_name_weight < 1.0:
-            weights = discount_names(weights, names, self.settings.document_name_weight)
         other = None if translation is None else translation.target_language
         groups = translated_groups(translation, self.stemmer) if translation else []
         group_weights = term_group_weights(groups, candidate_terms)
         if document_names and self.settings.document_name_weight < 1.0:
-            group_weights = discount_name_groups(
-                groups, group_weights, names, self.settings.document_name_weight
-            )
+            names = set(terms(" ".join(document_names), self.stemmer))
+            factor = self.settings.document_name_weight
+            weights = discount_names(weights, names, factor)
+            group_weights = discount_name_groups(groups, group_weights, names, factor)
         translated_semantic = vectors @ translated_vector if translated_vector is not None else semantic
         s = self.settings
         total_weight = s.semantic_weight + s.lexical_weight + s.passage_weight or 1.0
