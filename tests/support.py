@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import socket
+import sqlite3
 import time
 from pathlib import Path
 
@@ -55,6 +56,14 @@ def make_document(text: str, title: str = "A Regulation on Artificial Intelligen
 def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
+    return path
+
+
+def old_sqlite_file(path: Path, schema: str) -> Path:
+    """A SQLite file as an older version wrote it: `schema` and nothing else."""
+    db = sqlite3.connect(path)
+    db.executescript(schema)
+    db.close()
     return path
 
 

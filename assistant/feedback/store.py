@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 
 from ..config import Settings
 from ..errors import NotFoundError
+from ..index.catalog import add_missing_column
 from ..models import Answer, ChatMessage
 
 Rating = Literal["up", "down"]
@@ -127,9 +128,7 @@ class FeedbackStore:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.executescript(_SCHEMA)
-            columns = {row["name"] for row in self._db.execute("PRAGMA table_info(feedback)")}
-            if "comment" not in columns:  # a store written before comments were kept
-                self._db.execute("ALTER TABLE feedback ADD COLUMN comment TEXT")
+            add_missing_column(self._db, "feedback", "comment", "TEXT")  # a store from before comments
 
     # --- retries ----------------------------------------------------------------------------------------
 

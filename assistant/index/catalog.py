@@ -100,6 +100,12 @@ def open_sqlite(path: Path, schema: str) -> sqlite3.Connection:
     return db
 
 
+def add_missing_column(db: sqlite3.Connection, table: str, column: str, definition: str) -> None:
+    """Give a file written before `column` existed that column (`definition`: its type and default)."""
+    if column not in {row[1] for row in db.execute(f"PRAGMA table_info({table})")}:
+        db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+
+
 class Catalog:
     """Thread-safe access to the SQLite catalog."""
 
@@ -109,9 +115,8 @@ class Catalog:
         # The lifecycle table (lifecycle/store.py) is created in existing catalogs too; its rows are filled in
         # from the stored texts on first use, so an older catalog needs no re-ingest.
         self._db = open_sqlite(path, SCHEMA + lifecycle_store.SCHEMA)
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(chunks)")}
-        if "noise" not in columns:  # a catalog from before the column: its chunks say they have no noise
-            self._db.execute("ALTER TABLE chunks ADD COLUMN noise TEXT NOT NULL DEFAULT '[]'")
+        # A catalog from before the noise column: its chunks say they have no noise.
+        add_missing_column(self._db, "chunks", "noise", "TEXT NOT NULL DEFAULT '[]'")
 
     def close(self) -> None:
         with self._lock:

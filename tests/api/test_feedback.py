@@ -11,6 +11,7 @@ from assistant.cli import main
 from assistant.evaluation.dataset import load_jsonl_dataset
 from assistant.feedback.store import FeedbackStore, feedback_store_path
 from tests.api.conftest import FLAGSHIP, read_events
+from tests.support import old_sqlite_file
 
 KEY = "pa-feedback-key-0123456789abcdef"
 OTHER = "pa-feedback-other-0123456789abcdef"
@@ -128,18 +129,14 @@ def test_web_feedback_is_exported_with_slack_s_as_candidate_cases(serve, corpus_
 
 
 def test_a_store_written_before_comments_were_kept_gains_the_column(tmp_path):
-    import sqlite3
-
     from assistant.feedback.store import AnswerRecord, utc_now
     from assistant.models import Answer
 
-    path = tmp_path / "slack.sqlite3"
-    old = sqlite3.connect(path)
-    old.executescript(
+    path = old_sqlite_file(
+        tmp_path / "slack.sqlite3",
         "CREATE TABLE feedback (answer_id TEXT NOT NULL, user_id TEXT NOT NULL, rating TEXT NOT NULL, "
-        "created_at TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (answer_id, user_id));"
+        "created_at TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (answer_id, user_id));",
     )
-    old.close()
     store = FeedbackStore(path)
     try:
         answer = Answer(question="q?", standalone_question="q?", text="No.", backend="extractive")

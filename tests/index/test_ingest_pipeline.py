@@ -10,7 +10,7 @@ import textwrap
 import pytest
 
 from assistant.errors import IndexMismatchError
-from tests.support import ROOT, make_pdf, write
+from tests.support import ROOT, make_pdf, old_sqlite_file, write
 
 
 def doc(title: str, body: str) -> str:
@@ -301,18 +301,14 @@ def test_chunks_keep_their_line_noise_and_quotes_stop_at_it(tmp_path, make_assis
 
 
 def test_a_catalog_from_before_the_noise_column_opens_and_reads(tmp_path):
-    import sqlite3
-
     from assistant.index.catalog import Catalog
 
-    path = tmp_path / "catalog.sqlite"
-    old = sqlite3.connect(path)
-    old.executescript(
+    path = old_sqlite_file(
+        tmp_path / "catalog.sqlite",
         "CREATE TABLE chunks (id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, ordinal INTEGER NOT NULL, "
         'start INTEGER NOT NULL, "end" INTEGER NOT NULL, heading TEXT NOT NULL, page INTEGER, page_end INTEGER, '
-        "n_tokens INTEGER NOT NULL, text TEXT NOT NULL, terms TEXT NOT NULL);"
+        "n_tokens INTEGER NOT NULL, text TEXT NOT NULL, terms TEXT NOT NULL);",
     )
-    old.close()
     catalog = Catalog(path)
     try:
         columns = {row[1] for row in catalog._db.execute("PRAGMA table_info(chunks)")}
