@@ -457,6 +457,8 @@ class Assistant:
             retrieval.translated_vector,
             document_names(retrieval),
             retrieval.about_other_language,
+            retrieval.document_questions,
+            retrieval.document_vectors,
         )
 
     def _abstention(self, base: dict, reason: str, timings: StageTimings) -> Answer:  # type: ignore[type-arg]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -268,6 +269,17 @@ def group_coverage(
     return sum(w for group, w in zip(groups, weights, strict=True) if _covers(group, sentence_terms)) / total
 
 
+@dataclass
+class _Asked:
+    """What a question (or a named document's own clause of it) asks, as its sentences are scored against it."""
+
+    semantic: np.ndarray  # the cosine of each candidate sentence with it
+    weights: dict[str, float]  # its terms' weights
+    kind: KindCheck  # the kind of fact it asks for
+    term: str | None  # the term whose definition it asks for
+    years: set[str]  # the years it asks about
+
+
 class EvidenceScorer:
     """Scores the sentences of retrieved passages against a question."""
 
@@ -285,6 +297,8 @@ class EvidenceScorer:
         translated_vector: np.ndarray | None = None,
         document_names: tuple[str, ...] = (),
         about_other_language: bool = False,
+        document_questions: Mapping[str, str] | None = None,
+        document_vectors: Mapping[str, np.ndarray] | None = None,
     ) -> Evidence:
         """Score every candidate sentence; a sentence in the other language than the question's is scored
         against the question's `translation` (its terms, and its embedding when it is English) instead. When
@@ -301,44 +315,47 @@ class EvidenceScorer:
                 for p, _, _, text in candidates
             ]
         )
-        semantic = vectors @ query_vector
         candidate_terms = [sentence_terms(text, self.stemmer) for _, _, _, text in candidates]
-        kind = KindCheck.of(question, self.stemmer)
-        term = defined_term(question) if kind.kind is None else None
-        question_terms = terms(question, self.stemmer)
-        if term is not None:
-            # "define", "describe", "mean" ask for the definition: sentences using them ("AI actors are defined
-            # by the OECD as ...") do not state it.
-            asking = set(terms(asking_words(question), self.stemmer)) - set(terms(term, self.stemmer))
-            question_terms = [t for t in question_terms if t not in asking] or question_terms
-        weights = term_weights(question_terms, candidate_terms)
+        names = (
+            set(terms(" ".join(document_names), self.stemmer))
+            if document_names and self.settings.document_name_weight < 1.0
+            else set()
+        )
+        whole = self._asked(question, vectors @ query_vector, candidate_terms, names, document_names)
+        # A named document the question asks something of in a clause of its own: its sentences answer that.
+        own: dict[str, _Asked] = {}
+        for doc_id, clause in (document_questions or {}).items():
+            clause_vector = (document_vectors or {}).get(doc_id)
+            if clause_vector is None:
+                clause_vector = self.embedder.embed_query(clause)
+            own[doc_id] = self._asked(clause, vectors @ clause_vector, candidate_terms, names, document_names)
         other = None if translation is None else translation.target_language
         groups = translated_groups(translation, self.stemmer) if translation else []
         group_weights = term_group_weights(groups, candidate_terms)
-        if document_names and self.settings.document_name_weight < 1.0:
-            names = set(terms(" ".join(document_names), self.stemmer))
-            factor = self.settings.document_name_weight
-            weights = discount_names(weights, names, factor)
-            group_weights = discount_name_groups(groups, group_weights, names, factor)
-        translated_semantic = vectors @ translated_vector if translated_vector is not None else semantic
+        if names:
+            group_weights = discount_name_groups(
+                groups, group_weights, names, self.settings.document_name_weight
+            )
+        translated_semantic = vectors @ translated_vector if translated_vector is not None else None
         s = self.settings
         total_weight = s.semantic_weight + s.lexical_weight + s.passage_weight or 1.0
         n_passages = max(1, len(passages))
-        asked_years = question_years(question, document_names)
         recitals = recital_passages(passages)
         out: list[SentenceEvidence] = []
         strength = 0.0
-        for i, ((p_index, start, end, text), vector, sim, s_terms) in enumerate(
-            zip(candidates, vectors, semantic, candidate_terms, strict=True)
+        for i, ((p_index, start, end, text), vector, s_terms) in enumerate(
+            zip(candidates, vectors, candidate_terms, strict=True)
         ):
-            lexical = lexical_coverage(weights, s_terms)
+            asked = own.get(passages[p_index].doc_id, whole)
+            sim = asked.semantic[i]
+            lexical = lexical_coverage(asked.weights, s_terms)
             across = other is not None and language_of(text) == other
             if across:
                 # Matched through the translation: its terms, and its embedding when there is one (into
                 # English); MiniLM cannot compare an English question with a Chinese sentence, so there the
                 # term coverage stands for both.
                 lexical = group_coverage(groups, group_weights, s_terms)
-                sim = translated_semantic[i] if translated_vector is not None else lexical
+                sim = translated_semantic[i] if translated_semantic is not None else lexical
             elif about_other_language and translated_vector is None:
                 # The question is about the Chinese documents: an English sentence is held to the same
                 # scale as theirs (term coverage; MiniLM's cosine of any on-topic English sentence runs
@@ -350,11 +367,11 @@ class EvidenceScorer:
                 + s.lexical_weight * lexical
                 + s.passage_weight * prior
             ) / total_weight
-            if year_mismatch(asked_years, text):
+            if year_mismatch(asked.years, text):
                 combined *= 1.0 - s.year_mismatch_penalty
-            shortfall = kind.shortfall(text)
+            shortfall = asked.kind.shortfall(text)
             combined *= 1.0 - s.kind_mismatch_penalty * shortfall
-            definition = term is not None and defines(text, term)
+            definition = asked.term is not None and defines(text, asked.term)
             if definition:
                 combined = min(1.0, combined / (1.0 - s.definition_boost))
             strength = max(strength, combined)
@@ -367,6 +384,27 @@ class EvidenceScorer:
             )
         out.sort(key=lambda e: (-e.score, e.passage, e.start))
         return Evidence(out, strength)
+
+    def _asked(
+        self,
+        question: str,
+        semantic: np.ndarray,
+        candidate_terms: list[frozenset[str]],
+        names: set[str],
+        document_names: tuple[str, ...],
+    ) -> _Asked:
+        kind = KindCheck.of(question, self.stemmer)
+        term = defined_term(question) if kind.kind is None else None
+        question_terms = terms(question, self.stemmer)
+        if term is not None:
+            # "define", "describe", "mean" ask for the definition: sentences using them ("AI actors are defined
+            # by the OECD as ...") do not state it.
+            asking = set(terms(asking_words(question), self.stemmer)) - set(terms(term, self.stemmer))
+            question_terms = [t for t in question_terms if t not in asking] or question_terms
+        weights = term_weights(question_terms, candidate_terms)
+        if names:
+            weights = discount_names(weights, names, self.settings.document_name_weight)
+        return _Asked(semantic, weights, kind, term, question_years(question, document_names))
 
     def _sentences(self, passages: list[Passage]) -> list[tuple[int, int, int, str]]:
         """(passage index, doc start, doc end, text) of substantive sentences, each sentence once."""

@@ -18,6 +18,7 @@ from ..language.chinese import language_of
 from ..language.terms import terms
 from ..language.translation import QueryTranslation, QueryTranslator, warm_up_translation
 from ..models import HEADING_SEPARATOR, DocumentInfo, Filters, Passage, PassageScores
+from .clauses import document_questions
 from .rerank import Reranker, build_reranker, combine, passage_input
 from .scope import DocumentNames
 
@@ -40,6 +41,10 @@ class Retrieval:
     # The query is about the documents in the translation's language (it names one, or a place their titles
     # name) and names none in its own language by a name of its own ("the MOST summary of China's plan" is not).
     about_other_language: bool = False
+    # Each named document's own clause of the query, when it asks something of each in a clause of its own
+    # ("How many X do the HLEG guidelines set, and how many Y make up the NIST AI RMF?"), and its embedding.
+    document_questions: dict[str, str] = field(default_factory=dict)
+    document_vectors: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -248,7 +253,8 @@ class HybridRetriever:
                 weights["dense_translated"] = fusion.dense_weight * crosslingual
             timings["translate"] = _ms(started)
 
-        named, naming, strong = self._names(query, filters)
+        named, naming, strong, clause_of = self._names(query, filters)
+        clause_vectors: dict[str, np.ndarray] = {}
         provision_of: dict[str, str] = {}
         if translation is not None and translation.target_language == "en":
             # A Chinese question names English documents in Chinese (日本《人工智能基本计划》): their English
@@ -267,7 +273,15 @@ class HybridRetriever:
             for doc_id in named:
                 scoped = (filters or Filters()).model_copy(update={"doc_ids": [doc_id]})
                 if language_of_document.get(doc_id, "en") == asked:
-                    searches = [("", vector, query_terms, 1.0)]
+                    own = clause_of.get(doc_id)
+                    if own is None:
+                        searches = [("", vector, query_terms, 1.0)]
+                    else:
+                        # A document the question asks something of in a clause of its own: that clause.
+                        if vector is not None:
+                            clause_vectors[doc_id] = self.embedder.embed_query(own)
+                        own_terms = terms(own, self.settings.bm25.stemmer) if query_terms else []
+                        searches = [("", clause_vectors.get(doc_id), own_terms, 1.0)]
                 elif (
                     translation is not None
                     and language_of_document.get(doc_id) == translation.target_language
@@ -364,6 +378,8 @@ class HybridRetriever:
             translation=translation,
             translated_vector=translated_vector,
             about_other_language=about_other_language and not names_own_language_only,
+            document_questions={d: q for d, q in clause_of.items() if d in named},
+            document_vectors=clause_vectors,
         )
 
     def _dense(
@@ -403,17 +419,19 @@ class HybridRetriever:
 
     def _names(
         self, query: str, filters: Filters | None
-    ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-        """The documents the query names (as `named_documents`), the query's phrases that named them, and
-        those of the documents it names by a name of their own (not only by a place)."""
+    ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], dict[str, str]]:
+        """The documents the query names (as `named_documents`), the query's phrases that named them, those
+        of the documents it names by a name of their own (not only by a place), and each one's own clause of
+        the query when it asks something of each in a clause of its own (clauses.py)."""
         if not self.settings.scope.enabled:
-            return (), (), ()
+            return (), (), (), {}
         found = self._catalog().names.named_in(query)
         named = found.all
         if filters is not None and filters.doc_ids:
             named = tuple(d for d in named if d in filters.doc_ids)
         named = named[: self.settings.scope.max_documents]
-        return named, found.phrases, tuple(d for d in found.strong if d in named)
+        own = document_questions(query, {d: phrases for d, phrases in found.named_by if d in named})
+        return named, found.phrases, tuple(d for d in found.strong if d in named), own
 
     def warm_up(self) -> None:
         """Load what translating questions needs (jieba, CC-CEDICT: a few seconds) when it will be used."""

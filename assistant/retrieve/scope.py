@@ -106,6 +106,7 @@ class NamedDocuments:
     phrases: tuple[
         str, ...
     ] = ()  # the question's words that named them (normalised): aliases, numbers, places
+    named_by: tuple[tuple[str, tuple[str, ...]], ...] = ()  # each document with the words that named it
 
     @property
     def all(self) -> tuple[str, ...]:
@@ -176,11 +177,14 @@ class DocumentNames:
         strong: list[str] = []
         phrases: list[str] = []
         named_by: dict[str, str] = {}  # document -> the alias that named it
+        naming: dict[str, list[str]] = {}  # document -> every phrase that named it
         asked_numbers = set(EO_NUMBER.findall(text)) | set(SLASHED_NUMBER.findall(text))
         for document in self.documents:
             if asked_numbers & self.numbers[document.id]:
                 by_number.append(document.id)
-                phrases.extend(sorted(asked_numbers & self.numbers[document.id]))
+                numbers = sorted(asked_numbers & self.numbers[document.id])
+                phrases.extend(numbers)
+                naming.setdefault(document.id, []).extend(numbers)
                 continue
             for alias in self.aliases[document.id]:
                 if " " not in alias:  # one word names a document only when written as a name
@@ -193,6 +197,7 @@ class DocumentNames:
                     strong.append(document.id)
                     phrases.append(alias)
                     named_by[document.id] = alias
+                    naming.setdefault(document.id, []).append(alias)
                     break
         strong = by_number + self._one_per_shared_name(strong, named_by, text)
         by_place: list[str] = []
@@ -209,7 +214,15 @@ class DocumentNames:
             elif 0 < len(holders) <= MAX_DOCUMENTS_PER_PLACE:
                 by_place.extend(holders)
                 phrases.append(place.text)
-        return NamedDocuments(tuple(strong), tuple(dict.fromkeys(by_place)), tuple(dict.fromkeys(phrases)))
+                for holder in holders:
+                    naming.setdefault(holder, []).append(normalise(place.text).strip())
+        named = dict.fromkeys(strong + by_place)
+        return NamedDocuments(
+            tuple(strong),
+            tuple(dict.fromkeys(by_place)),
+            tuple(dict.fromkeys(phrases)),
+            tuple((d, tuple(naming[d])) for d in named if d in naming),
+        )
 
 
 def _named_by(alias: str, text: str) -> bool:

@@ -267,3 +267,35 @@ def test_sentences_of_the_passages_that_mention_the_named_provision_lead(embedde
     )
     assert evidence.led_by(None) is evidence and evidence.led_by(set()) is evidence
     assert specifics("What do the guidelines provide?").provision_passages([group, chapter]) is None
+
+
+def test_each_named_document_is_scored_against_its_own_clause_of_the_question(embedder):
+    # "How many lamps ..., and how many berths ...?": held to the whole question, the GHDR's sentence shares
+    # half its words and falls below what covering a named document takes; held to its own clause, it answers.
+    from assistant.answer.evidence import EvidenceScorer
+    from assistant.config import load_settings
+
+    settings = load_settings(profile="test").answer
+    order = _passage(
+        "eo",
+        0,
+        "",
+        "Every pier shall carry 12 lamps at night. Ferry berths allowed beside each lit pier: 3 per harbour.",
+    )
+    regulation = _passage("ghdr", 0, "", "A harbour may allow 40 berths for cargo ships.")
+    question = "How many lamps does EO 16001 require, and how many berths does the GHDR allow?"
+    own = {"eo": "How many lamps does EO 16001 require", "ghdr": "how many berths does the GHDR allow?"}
+    scorer = EvidenceScorer(embedder, settings.evidence, "english")
+
+    def scores(clauses: dict[str, str] | None) -> dict[str, float]:
+        evidence = scorer.score(
+            question, [order, regulation], document_names=("eo 16001", "ghdr"), document_questions=clauses
+        )
+        return {e.text.split()[0]: e.score for e in evidence.sentences}
+
+    whole, split = scores(None), scores(own)
+    floor = settings.abstain_threshold * settings.extractive.coverage_floor
+    assert whole["A"] < floor  # the regulation's answer would be left out
+    assert split["A"] >= settings.abstain_threshold
+    assert split["Every"] > split["Ferry"]  # the order's own clause asks for lamps, not berths
+    assert split["Ferry"] < whole["Ferry"]

@@ -156,3 +156,33 @@ def test_a_named_provision_brings_the_chunks_under_its_heading(tmp_path, make_as
     question = "How many principles does Chapter 2 of the Harbour Basic Plan lay down?"
     headings = [p.heading_path for p in assistant.retrieve(question, top_k=3).passages]
     assert "Chapter 2 Guiding Ideas" in headings
+
+
+def test_each_named_document_is_searched_with_its_own_clause(tmp_path, make_assistant):
+    write(
+        tmp_path / "c" / "act.md",
+        doc("Harbour Safety Act", "Every pier shall carry twelve lamps at night.", issuing_body="Council"),
+    )
+    write(
+        tmp_path / "c" / "plan.md",
+        doc("Lighthouse Keeping Plan", "Each lighthouse needs two keepers on duty.", issuing_body="Cabinet"),
+    )
+    assistant = make_assistant()
+    assistant.ingest([tmp_path / "c"])
+    ids = {d.title: d.id for d in assistant.documents()}
+    act, plan = ids["Harbour Safety Act"], ids["Lighthouse Keeping Plan"]
+    question = "How many lamps does the Harbour Safety Act require, and how many keepers does the Lighthouse Keeping Plan set?"
+    retrieval = assistant.retrieve(question)
+    assert set(retrieval.named_documents) == {act, plan}
+    assert retrieval.document_questions == {
+        act: "How many lamps does the Harbour Safety Act require",
+        plan: "how many keepers does the Lighthouse Keeping Plan set?",
+    }
+    for doc_id, clause in retrieval.document_questions.items():
+        assert np.allclose(retrieval.document_vectors[doc_id], assistant.embedder.embed_query(clause))
+    # One question asked of both: searched as a whole.
+    both = assistant.retrieve(
+        "Do the Harbour Safety Act and the Lighthouse Keeping Plan both set night duties?"
+    )
+    assert set(both.named_documents) == {act, plan}
+    assert both.document_questions == {} and both.document_vectors == {}
