@@ -57,6 +57,16 @@ class LexicalIndex:
         """Whether any indexed passage contains the term."""
         return self._bm25 is not None and term in self._bm25.vocab_dict  # type: ignore[attr-defined]
 
+    def document_count(self, term: str) -> int:
+        """How many indexed passages contain the term."""
+        if self._bm25 is None:
+            return 0
+        row = self._bm25.vocab_dict.get(term)  # type: ignore[attr-defined]
+        if row is None:
+            return 0
+        indptr = self._bm25.scores["indptr"]  # type: ignore[attr-defined]
+        return int(indptr[row + 1] - indptr[row])
+
     def search(
         self, query_terms: list[str], k: int, mask: np.ndarray | None = None
     ) -> list[tuple[int, float]]:

@@ -3,8 +3,7 @@
 all-MiniLM-L6-v2 is an English model and BM25 matches only the words a question uses, so an English question
 cannot find a Chinese passage by itself (nor a Chinese question an English one). The question is translated
 into the other language's words instead: the project's glossary first (policy phrases, longest first), then
-CC-CEDICT. English words with several Chinese translations keep the few most common ones that the index
-actually uses. The translation feeds a BM25 search (and, into English, a dense one), fused with the rest.
+CC-CEDICT. English words with several Chinese translations keep the few that the most indexed passages use. The translation feeds a BM25 search (and, into English, a dense one), fused with the rest.
 
 Each translated term is kept as a gloss (source words, target words, where it came from): the answer shows
 them beside a quoted sentence in the other language, marked as glosses, never as the document's words.
@@ -124,11 +123,12 @@ _ENDINGS = (
 
 
 class QueryTranslator:
-    """Translates questions term by term; `has_term` says whether the index uses a word (it keeps a
-    dictionary translation only if so)."""
+    """Translates questions term by term; `term_count` says how many indexed passages use a word: a dictionary
+    translation is kept only if some do, the most used first (of "pattern"'s 方式, 模式, 格局 ..., the ones
+    the indexed documents write, not the ones Chinese uses most in general)."""
 
-    def __init__(self, has_term: Callable[[str], bool] | None = None, per_word: int = 3) -> None:
-        self.has_term = has_term
+    def __init__(self, term_count: Callable[[str], int] | None = None, per_word: int = 3) -> None:
+        self.term_count = term_count
         self.per_word = per_word
 
     def translate(self, question: str) -> QueryTranslation | None:
@@ -178,10 +178,11 @@ class QueryTranslator:
                 return found, "glossary"
         for form in _lemmas(phrase):
             candidates = [w for w in dictionary().chinese(form) if len(w) >= 2 and chinese.has_cjk(w)]
-            if self.has_term is not None:
-                candidates = [w for w in candidates if self.has_term(w)]
+            count = self.term_count
+            if count is not None:
+                candidates = [w for w in candidates if count(w) > 0]
             if candidates:
-                candidates.sort(key=lambda w: -chinese.word_frequency(w))
+                candidates.sort(key=lambda w: (-(count(w) if count else 0), -chinese.word_frequency(w)))
                 return tuple(candidates[: self.per_word]), "CC-CEDICT"
         return (), "CC-CEDICT"
 

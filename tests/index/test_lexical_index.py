@@ -59,3 +59,15 @@ def test_a_phrase_rendering_scores_the_mean_of_its_terms(index):
 def test_alternatives_with_no_indexed_term_find_nothing(index):
     assert index.search_alternatives([[terms("zyzzyva")], []], 4) == []
     assert index.search_alternatives([], 4) == []
+
+
+def test_a_terms_document_count_is_the_passages_that_use_it(index):
+    # "doctrine" four times in one passage is one passage; "artifici" (stemmed) is in two.
+    (doctrine,) = terms("doctrine")
+    artificial = terms("artificial")[0]
+    assert index.document_count(doctrine) == 1
+    assert index.document_count(artificial) == 2
+    assert index.document_count("unknownword") == 0
+    assert index.has_term(artificial) and not index.has_term("unknownword")
+    empty = LexicalIndex.build([], [], generation=1, settings=BM25Settings())
+    assert empty.document_count(artificial) == 0

@@ -46,7 +46,7 @@ def test_english_question_into_chinese_policy_terms_first():
 
 def test_dictionary_translations_keep_only_words_the_index_uses():
     used = {"义务", "未成年人"}
-    translation = QueryTranslator(has_term=used.__contains__).translate(
+    translation = QueryTranslator(term_count=used.__contains__).translate(
         "What obligation regarding minors do the interim measures place on providers?"
     )
     assert translation is not None
@@ -57,17 +57,18 @@ def test_dictionary_translations_keep_only_words_the_index_uses():
 def test_a_noun_whose_senses_the_index_does_not_use_is_translated_through_its_verb():
     # CC-CEDICT gives 标注 (the measures' word for data annotation) as "annotate", never "annotation".
     used = {"标注", "规则", "数据"}
-    translation = QueryTranslator(has_term=used.__contains__).translate(
+    translation = QueryTranslator(term_count=used.__contains__).translate(
         "Which annotation rules apply to data?"
     )
     assert translation is not None and "标注" in translation.text.split()
     # A noun with senses of its own in the index keeps them: the verb is only the fallback.
     assert (
-        "注释" in QueryTranslator(has_term={"注释", "标注"}.__contains__).translate("annotation").text.split()
+        "注释"
+        in QueryTranslator(term_count={"注释", "标注"}.__contains__).translate("annotation").text.split()
     )
     assert (
         "标注"
-        not in QueryTranslator(has_term={"注释", "标注"}.__contains__).translate("annotation").text.split()
+        not in QueryTranslator(term_count={"注释", "标注"}.__contains__).translate("annotation").text.split()
     )
 
 
@@ -132,3 +133,17 @@ def test_chinese_words_the_dictionary_does_not_list():
     # 第一项 may be an item or "the first" of a list (第一项原则): no provision to look for.
     assert "point" not in translator.translate("第一项原则是什么？").text
     assert "twelve 12" in translator.translate("十二项措施").text
+
+
+def test_the_translations_the_most_indexed_passages_use_come_first():
+    # CC-CEDICT renders "pattern" as 方式, 样子, 模式, 格局 ...; the AI+ Opinions write 治理格局.
+    counts = {"方式": 2, "模式": 3, "格局": 7, "样子": 1, "治理": 9}
+    translation = QueryTranslator(term_count=lambda w: counts.get(w, 0), per_word=2).translate(
+        "What governance pattern is sought?"
+    )
+    assert translation is not None
+    words = translation.text.split()
+    assert words[words.index("治理") + 1 :][:2] == ["格局", "模式"]
+    # Without counts, the words Chinese uses most in general lead, and 格局 is not among the first two.
+    general = QueryTranslator(per_word=2).translate("What governance pattern is sought?")
+    assert general is not None and "格局" not in general.text.split()
