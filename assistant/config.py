@@ -213,7 +213,7 @@ class CrossLingualSettings(Section):
         3,
         ge=1,
         le=10,
-        description="Dictionary translations kept per English word (the most common ones indexed).",
+        description="Dictionary translations kept per English word (those that the most indexed passages use).",
     )
 
 
