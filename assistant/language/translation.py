@@ -127,9 +127,15 @@ class QueryTranslator:
     translation is kept only if some do, the most used first (of "pattern"'s 方式, 模式, 格局 ..., the ones
     the indexed documents write, not the ones Chinese uses most in general)."""
 
-    def __init__(self, term_count: Callable[[str], int] | None = None, per_word: int = 3) -> None:
+    def __init__(
+        self,
+        term_count: Callable[[str], int] | None = None,
+        per_word: int = 3,
+        stemmer: str | None = "english",
+    ) -> None:
         self.term_count = term_count
         self.per_word = per_word
+        self.stemmer = stemmer  # how the index's English terms are made
 
     def translate(self, question: str) -> QueryTranslation | None:
         """The question in the other language, or None when no word of it could be translated."""
@@ -188,6 +194,20 @@ class QueryTranslator:
 
     # --- Chinese -> English ---------------------------------------------------------------------------
 
+    def _english_senses(self, senses: tuple[str, ...]) -> list[str]:
+        """Two senses of a Chinese word: those whose words the most indexed passages use (开发, "to exploit; to
+        open up; to develop", is "develop" in the documents), or the dictionary's first two."""
+        count = self.term_count
+        if count is None:
+            return list(senses[:2])  # the first two senses: the first alone is often too narrow
+
+        def used(sense: str) -> int:
+            words = terms(sense, self.stemmer)
+            return min((count(w) for w in words), default=0)
+
+        ranked = sorted(range(len(senses)), key=lambda i: (-used(senses[i]), i))
+        return [senses[i] for i in ranked[:2]]
+
     def _into_english(self, question: str) -> QueryTranslation | None:
         glosses: list[Gloss] = []
         words: list[str] = []
@@ -204,7 +224,7 @@ class QueryTranslator:
                 continue
             senses = dictionary().senses(word)
             if senses and len(word) >= 2:
-                for sense in senses[:2]:  # the first two senses: the first alone is often too narrow
+                for sense in self._english_senses(senses):
                     glosses.append(Gloss(word, sense, "CC-CEDICT"))
                     words.append(sense)
                 continue

@@ -447,7 +447,9 @@ class HybridRetriever:
         target = "en" if language_of(query) == "zh" else "zh"
         if target not in self._catalog().languages:
             return None
-        return QueryTranslator(self.index.lexical().index.document_count, settings.per_word).translate(query)
+        return QueryTranslator(
+            self.index.lexical().index.document_count, settings.per_word, self.settings.bm25.stemmer
+        ).translate(query)
 
     def _about_language(
         self, query: str, named: tuple[str, ...], language: str, translation: QueryTranslation | None = None

@@ -147,3 +147,13 @@ def test_the_translations_the_most_indexed_passages_use_come_first():
     # Without counts, the words Chinese uses most in general lead, and 格局 is not among the first two.
     general = QueryTranslator(per_word=2).translate("What governance pattern is sought?")
     assert general is not None and "格局" not in general.text.split()
+
+
+def test_a_chinese_word_is_searched_by_the_senses_the_indexed_passages_use():
+    # CC-CEDICT's 开发: "exploit", "open up", "develop"; the English documents write "develop".
+    counts = {"develop": 40, "open": 12, "exploit": 1}
+    translation = QueryTranslator(term_count=lambda w: counts.get(w, 0)).translate("开发")
+    assert translation is not None and [g.target for g in translation.glosses] == ["develop", "open up"]
+    # Without counts, the dictionary's first two senses.
+    plain = QueryTranslator().translate("开发")
+    assert plain is not None and [g.target for g in plain.glosses] == ["exploit", "open up"]
