@@ -3,7 +3,9 @@
 all-MiniLM-L6-v2 is an English model and BM25 matches only the words a question uses, so an English question
 cannot find a Chinese passage by itself (nor a Chinese question an English one). The question is translated
 into the other language's words instead: the project's glossary first (policy phrases, longest first), then
-CC-CEDICT. English words with several Chinese translations keep the few that the most indexed passages use. The translation feeds a BM25 search (and, into English, a dense one), fused with the rest.
+CC-CEDICT. English words with several Chinese translations keep the few that the most indexed passages use
+(and Chinese words, the English senses they use). The translation feeds a BM25 search (and, into English, a
+dense one), fused with the rest.
 
 Each translated term is kept as a gloss (source words, target words, where it came from): the answer shows
 them beside a quoted sentence in the other language, marked as glosses, never as the document's words.

@@ -14,9 +14,10 @@ from collections.abc import Iterable, Mapping
 from .scope import normalise
 
 # Where one clause of a question ends and the next begins: a semicolon or question mark, ", and" (", but",
-# ", while", ", whereas", ", compared with"), or "and" before a question word or auxiliary ("... and how many ...", "... and does
-# ..."). "A and B" between two names, or a comma inside a list, begins none; nor does a parenthesis after a
-# question mark (a condensed follow-up's subject: "How long was given to produce the plan? (EO 14179)").
+# ", while", ", whereas", ", compared with"), or "and" before a question word or auxiliary ("... and how many
+# ...", "... and does ..."). "A and B" between two names, or a comma inside a list, begins none; nor does a
+# parenthesis after a question mark (a condensed follow-up's subject: "How long was given to produce the plan?
+# (EO 14179)").
 _BOUNDARY = re.compile(
     r"\s*[;?]\s+(?!\()"
     r"|\s*,\s*(?:and|but|while|whereas|compared\s+(?:with|to))\s+"
