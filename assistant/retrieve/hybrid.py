@@ -253,7 +253,9 @@ class HybridRetriever:
                 weights["dense_translated"] = fusion.dense_weight * crosslingual
             timings["translate"] = _ms(started)
 
-        named, naming, strong, clause_of = self._names(query, filters)
+        named, naming, strong, named_by = self._names(query, filters)
+        # Each named document's own clause, when the query asks something of each in a clause of its own.
+        clause_of = document_questions(query, named_by)
         clause_vectors: dict[str, np.ndarray] = {}
         provision_of: dict[str, str] = {}
         if translation is not None and translation.target_language == "en":
@@ -378,7 +380,7 @@ class HybridRetriever:
             translation=translation,
             translated_vector=translated_vector,
             about_other_language=about_other_language and not names_own_language_only,
-            document_questions={d: q for d, q in clause_of.items() if d in named},
+            document_questions=clause_of,
             document_vectors=clause_vectors,
         )
 
@@ -419,10 +421,10 @@ class HybridRetriever:
 
     def _names(
         self, query: str, filters: Filters | None
-    ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], dict[str, str]]:
+    ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], dict[str, tuple[str, ...]]]:
         """The documents the query names (as `named_documents`), the query's phrases that named them, those
-        of the documents it names by a name of their own (not only by a place), and each one's own clause of
-        the query when it asks something of each in a clause of its own (clauses.py)."""
+        of the documents it names by a name of their own (not only by a place), and the phrases that named
+        each of them."""
         if not self.settings.scope.enabled:
             return (), (), (), {}
         found = self._catalog().names.named_in(query)
@@ -430,8 +432,8 @@ class HybridRetriever:
         if filters is not None and filters.doc_ids:
             named = tuple(d for d in named if d in filters.doc_ids)
         named = named[: self.settings.scope.max_documents]
-        own = document_questions(query, {d: phrases for d, phrases in found.named_by if d in named})
-        return named, found.phrases, tuple(d for d in found.strong if d in named), own
+        named_by = {d: phrases for d, phrases in found.named_by if d in named}
+        return named, found.phrases, tuple(d for d in found.strong if d in named), named_by
 
     def warm_up(self) -> None:
         """Load what translating questions needs (jieba, CC-CEDICT: a few seconds) when it will be used."""

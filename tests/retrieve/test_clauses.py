@@ -1,5 +1,7 @@
 """A question that asks something of each named document in a clause of its own is split into those clauses."""
 
+import pytest
+
 from assistant.retrieve.clauses import clauses, document_questions
 from assistant.retrieve.scope import DocumentNames
 
@@ -11,30 +13,35 @@ def own_clauses(question: str) -> dict[str, str]:
     return document_questions(question, dict(found.named_by))
 
 
-def test_clauses_end_at_semicolons_question_marks_and_a_coordinated_question():
-    assert clauses("How many lamps does EO 16001 require, and how many berths does the GHDR allow?") == [
-        "How many lamps does EO 16001 require",
-        "how many berths does the GHDR allow?",
-    ]
-    assert clauses("Which body enforces the act and which fines can it set?") == [
-        "Which body enforces the act",
-        "which fines can it set?",
-    ]
-    assert clauses("What does the act require; what does the GHDR allow?") == [
-        "What does the act require",
-        "what does the GHDR allow?",
-    ]
-    assert clauses("How long may a berth stay closed under the act, compared with the GHDR's limit?") == [
-        "How long may a berth stay closed under the act",
-        "the GHDR's limit?",
-    ]
-    # "A and B", and a list, are one clause.
-    assert clauses("Do the act and the GHDR both define a berth?") == [
-        "Do the act and the GHDR both define a berth?"
-    ]
-    assert clauses("When are the act, the GHDR and the HRMF reviewed?") == [
-        "When are the act, the GHDR and the HRMF reviewed?"
-    ]
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "How many lamps does EO 16001 require, and how many berths does the GHDR allow?",
+            ["How many lamps does EO 16001 require", "how many berths does the GHDR allow?"],
+        ),
+        (
+            "Which body enforces the act and which fines can it set?",
+            ["Which body enforces the act", "which fines can it set?"],
+        ),
+        (
+            "What does the act require; what does the GHDR allow?",
+            ["What does the act require", "what does the GHDR allow?"],
+        ),
+        (
+            "How long may a berth stay closed under the act, compared with the GHDR's limit?",
+            ["How long may a berth stay closed under the act", "the GHDR's limit?"],
+        ),
+        # "A and B", and a list, are one clause.
+        ("Do the act and the GHDR both define a berth?", ["Do the act and the GHDR both define a berth?"]),
+        (
+            "When are the act, the GHDR and the HRMF reviewed?",
+            ["When are the act, the GHDR and the HRMF reviewed?"],
+        ),
+    ],
+)
+def test_clauses_end_at_semicolons_question_marks_and_a_coordinated_question(question, expected):
+    assert clauses(question) == expected
 
 
 def test_each_named_document_gets_its_own_clause():
