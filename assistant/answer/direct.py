@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..language.terms import STOPWORDS, terms
 from .kinds import ASKS_DATE, CURRENCY, CURRENCY_NAME, MONTHS, NUMBER_WORDS
@@ -81,12 +83,20 @@ _REFERENCE_BEFORE = re.compile(
     re.IGNORECASE,
 )
 
+# A question's time word that the sentence may use to introduce its answer ("Starting when?"), and the words
+# that may stand between them ("starting within", "beginning on").
+_QUESTION_TIME_WORD = re.compile(r"\b(?:starting|beginning|until|till|since|ending)\b", re.IGNORECASE)
+_LEAD_GAP = re.compile(
+    r"\s+(?:(?:from|in|on|within|no later than|not later than|at|as of|by|the end of|end of)\s+)*",
+    re.IGNORECASE,
+)
 _ASKS_CALENDAR = re.compile(r"\b(?:what|which)\s+(?:date|day|year|month)\b", re.IGNORECASE)
 _ASKS_PERIOD = re.compile(
     r"\bhow long\b|\b(?:within|in|after|for) how many (?:days|weeks|months|years)\b|\bhow many (?:days|weeks|"
     r"months|years)\b",
     re.IGNORECASE,
 )
+_ASKED_UNIT = re.compile(r"\bhow many (day|week|month|year)s\b", re.IGNORECASE)
 _ASKS_COUNT = re.compile(r"\bhow many\s+((?:[\w'’-]+\s+){0,3}[\w'’-]+)", re.IGNORECASE)
 _ASKS_AMOUNT = re.compile(
     r"\bhow much (?:money|funding|investment)\b|\bhow much\b.*\b(?:fund|funding|invest|investment|budget|"
@@ -150,23 +160,33 @@ def asked_fact(question: str) -> str | None:
     return None
 
 
-def direct_answer(question: str, sentence: str, stemmer: str | None = "english") -> DirectAnswer | None:
+def direct_answer(
+    question: str,
+    sentence: str,
+    stemmer: str | None = "english",
+    document_years: AbstractSet[str] = frozenset(),
+) -> DirectAnswer | None:
     """The words of `sentence` that state the one date, period, frequency, count, amount or share `question`
-    asks for."""
+    asks for. `document_years`: the years in the names of the documents the question names ("the 2021
+    Coordinated Plan"), which the question does not ask about."""
     kind = asked_fact(question)
     if kind is None:
         return None
     form = kind
     asked = frozenset(terms(question, stemmer))
     if kind == "date":
-        # "When?" may be answered "within 6 months"; "by what year?" only by a date.
-        found = _one_date(question, sentence)
+        # "Starting when?": the time the sentence introduces with the question's own word ("... by 2030 -
+        # starting within 6 months"), whatever other dates it states.
+        found, form = _introduced(question, sentence)
+        if found is None:
+            # "When?" may be answered "within 6 months"; "by what year?" only by a date.
+            found, form = _one_date(question, sentence, document_years), "date"
         if found is None and not _ASKS_CALENDAR.search(question):
             found, form = _one(_PERIOD, sentence, asked, stemmer), "period"
     elif kind == "period":
-        found = _one(_PERIOD, sentence, asked, stemmer)
+        found = _one(_period_pattern(question), sentence, asked, stemmer)
         if found is None:
-            found, form = _one_date(question, sentence), "date"
+            found, form = _one_date(question, sentence, document_years), "date"
     elif kind == "frequency":
         found = _one(_FREQUENCY, sentence, asked, stemmer)
     elif kind == "share":
@@ -187,6 +207,21 @@ def direct_answer(question: str, sentence: str, stemmer: str | None = "english")
     if len(words) < 2 and not any(c.isdigit() for c in words[0]):
         return None  # "Annually" alone says less than the sentence ("Within 180 days ..., and annually thereafter")
     return DirectAnswer(start, end, kind, form)
+
+
+def _period_pattern(question: str) -> re.Pattern[str]:
+    """What a period the question asks for looks like: one in the unit it names ("within how many days" is not
+    answered by "12 months"), or any."""
+    unit = _ASKED_UNIT.search(question)
+    return _PERIOD if unit is None else _period_in(unit.group(1).lower())
+
+
+@lru_cache(maxsize=4)
+def _period_in(unit: str) -> re.Pattern[str]:
+    return re.compile(
+        rf"(?<!\d[.,])(?<!\d )\b{_COUNT}\s*(?:\(\d+\)\s*)?(?:calendar |working |business )?{unit}s?\b",
+        re.IGNORECASE,
+    )
 
 
 def _one(
@@ -237,10 +272,42 @@ def _neighbours(sentence: str, match: re.Match[str], stemmer: str | None, width:
     return set(terms(" ".join(before + after), stemmer))
 
 
-def _one_date(question: str, sentence: str) -> tuple[int, int] | None:
-    """The only date of the most specific kind the sentence states (a year the question names is no answer, nor
-    a bare year that no time word introduces: "the EU product rules 2022" names a guide, "by 2025" a date)."""
-    asked = set(re.findall(_YEAR, question))
+def _introduced(question: str, sentence: str) -> tuple[tuple[int, int] | None, str]:
+    """The one date or period that the sentence introduces with the question's own time word, from that word
+    ("Starting when?" -> "starting within 6 months"; "Until when ...?" -> "until 31 December 2027"), and its
+    form."""
+    leads = {w.lower() for w in _QUESTION_TIME_WORD.findall(question)}
+    found: dict[str, tuple[tuple[int, int], str]] = {}
+    for lead in _QUESTION_TIME_WORD.finditer(sentence):
+        if lead.group(0).lower() not in leads:
+            continue
+        gap = _LEAD_GAP.match(sentence, lead.end())
+        at = gap.end() if gap else lead.end()
+        for form, pattern in (
+            ("date", _DATE_TIERS[0]),
+            ("date", _DATE_TIERS[1]),
+            ("date", _DATE_TIERS[2]),
+            ("period", _PERIOD),
+        ):
+            value = pattern.match(sentence, at)
+            if value is not None:
+                found.setdefault(
+                    " ".join(value.group(0).lower().split()), ((lead.start(), value.end()), form)
+                )
+                break
+    if len(found) != 1:
+        return None, "date"
+    span, form = next(iter(found.values()))
+    return span, form
+
+
+def _one_date(
+    question: str, sentence: str, document_years: AbstractSet[str] = frozenset()
+) -> tuple[int, int] | None:
+    """The only date of the most specific kind the sentence states (a year the question names is no answer,
+    unless it names a document, nor a bare year that no time word introduces: "the EU product rules 2022"
+    names a guide, "by 2025" a date)."""
+    asked = set(re.findall(_YEAR, question)) - set(document_years)
     for tier in _DATE_TIERS:
         matches = [m for m in tier.finditer(sentence) if m.group(0).rstrip("年") not in asked]
         if tier is _DATE_TIERS[-1]:

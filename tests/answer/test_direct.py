@@ -8,6 +8,7 @@ import pytest
 from assistant.answer.citations import quotes_part
 from assistant.answer.condense import asked_part, condense_by_rules
 from assistant.answer.direct import asked_fact, direct_answer
+from assistant.language.sentences import without_enumerator
 from assistant.models import ChatMessage
 
 
@@ -134,6 +135,25 @@ def test_the_kind_of_fact_asked_for(question, kind):
             "In November 2023",
         ),
         ("How much funding is provided?", "We are also working 30 £250m to secure the position.", "£250m"),
+        # The time the sentence introduces with the question's own word, beside another date.
+        (
+            "Starting when? (following up on: What does the plan recommend for the AI Research Resource?)",
+            "2. Expand the capacity of the AI Research Resource (AIRR) by at least 20x by 2030 - starting within "
+            "6 months.",
+            "starting within 6 months",
+        ),
+        # A period in the unit the question asks for.
+        (
+            "Within how many days must plans for the Challenge be set up?",
+            "(a) Within 90 days of the date of this order, the Task Force shall establish plans for a Challenge, "
+            "and agencies shall hold the Challenge no later than 12 months from the submission of the plan.",
+            "Within 90 days",
+        ),
+        (
+            "Until when does the pilot programme run?",
+            "The pilot programme, reviewed in 2025, runs until 31 December 2027.",
+            "until 31 December 2027",
+        ),
     ],
 )
 def test_the_words_that_state_the_asked_fact_are_quoted(question, sentence, expected):
@@ -149,6 +169,11 @@ def test_the_words_that_state_the_asked_fact_are_quoted(question, sentence, expe
             "By what date did the order require the proposals to be announced?",
             "By March 31, 2025, the Secretaries shall launch a solicitation, and by June 30, 2025, announce the "
             "selected proposals.",
+        ),
+        # The question's time word introduces two times.
+        (
+            "Starting when?",
+            "Starting in 2025 for large firms and starting in 2027 for the others, reports are due.",
         ),
         # Two amounts.
         (
@@ -215,6 +240,24 @@ def test_the_words_that_state_the_asked_fact_are_quoted(question, sentence, expe
 )
 def test_no_direct_answer_when_the_sentence_does_not_state_exactly_one(question, sentence):
     assert direct_answer(question, sentence) is None
+
+
+def test_a_year_that_names_the_document_asked_about_may_answer():
+    question = "According to the 2021 Coordinated Plan, in what year was the Commission to launch Adopt AI?"
+    sentence = "\uf02d launch in 2021 the Adopt AI programme, as announced in the White Paper; in particular:"
+    # Without the document's years, 2021 is a year the question names, and no answer.
+    assert direct_answer(question, sentence) is None
+    found = direct_answer(question, sentence, document_years=frozenset({"2021"}))
+    assert found is not None and found.text(sentence) == "in 2021"
+
+
+def test_a_bullet_drawn_in_a_symbol_font_is_not_quoted_as_words():
+    # PDFs give a Symbol-font bullet as a private-use character.
+    assert (
+        without_enumerator("\uf02d launch in 2021 the Adopt AI programme")
+        == "launch in 2021 the Adopt AI programme"
+    )
+    assert without_enumerator("\uf0b7 Human agency and oversight") == "Human agency and oversight"
 
 
 def test_a_follow_up_asks_for_its_own_kind_of_fact_not_the_earlier_questions():

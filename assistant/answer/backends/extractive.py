@@ -14,6 +14,7 @@ from ...models import HEADING_SEPARATOR, Passage
 from ..condense import asked_part
 from ..direct import direct_answer
 from ..evidence import SentenceEvidence
+from ..specifics import years
 from .base import GenerationRequest
 
 if TYPE_CHECKING:
@@ -129,7 +130,9 @@ class ExtractiveBackend:
             )
         asked = language_of(request.question)
         if self.settings.direct_answers and len(request.named_documents) <= 1:
-            direct = self._direct(request.question, chosen, asked)
+            # "... in what year, according to the 2021 Coordinated Plan": 2021 names the document, and may answer.
+            titles = {p.title for p in request.passages if p.doc_id in request.named_documents}
+            direct = self._direct(request.question, chosen, asked, frozenset(years(" ".join(titles))))
             if direct is not None:
                 yield direct
                 return
@@ -145,7 +148,9 @@ class ExtractiveBackend:
                 text = f"{quoted_from(request.passages[sentence.passage], asked)} {text}"
             yield ("" if i == 0 else " ") + f"{text} [{sentence.passage + 1}]"
 
-    def _direct(self, question: str, chosen: list[SentenceEvidence], asked: str) -> str | None:
+    def _direct(
+        self, question: str, chosen: list[SentenceEvidence], asked: str, document_years: frozenset[str]
+    ) -> str | None:
         """The words that state the date or figure asked for, from the best chosen sentence that states one
         ("From 2 February 2025 [1]", the sentence being the citation's quote), unless another chosen sentence
         states a different one of the same form."""
@@ -153,7 +158,7 @@ class ExtractiveBackend:
             return None  # answered across languages: the quote and its gloss are the answer
         question = asked_part(question)  # a follow-up's kind is its own ("Can that be extended?")
         found = (
-            (sentence, direct_answer(question, sentence.text, self.stemmer))
+            (sentence, direct_answer(question, sentence.text, self.stemmer, document_years))
             for sentence in chosen
             if language_of(sentence.text) == asked
         )
@@ -164,7 +169,7 @@ class ExtractiveBackend:
         for other in chosen:
             if other is best:
                 continue
-            stated = direct_answer(question, other.text, self.stemmer)
+            stated = direct_answer(question, other.text, self.stemmer, document_years)
             # Another chosen sentence giving another value of the same form ("Within 90 days" beside "Within
             # 180 days"; a date beside a period answers something else).
             if (
