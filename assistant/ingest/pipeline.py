@@ -30,8 +30,9 @@ log = logging.getLogger(__name__)
 # inside a table of contents opens no section, and a line ending in an address ends its sentence; 6: a stack of
 # short lines opening a sentence (a cover page, a navigation list) is cut off line by line; 7: each chunk keeps
 # where its line noise is, so that a quoted sentence stops at a running header or page number; 8: a bracketed
-# banner repeated through a document ("[Provisional translation]") is a running header without page breaks too.
-CHUNKER_VERSION = "8"
+# banner repeated through a document ("[Provisional translation]") is a running header without page breaks too;
+# 9: a short line before a lower-case one belongs to such a stack when a later line of it ends before a capital.
+CHUNKER_VERSION = "9"
 EMBED_BATCH_CHUNKS = 512  # chunks gathered across small documents before one encode call
 
 

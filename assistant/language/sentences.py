@@ -19,8 +19,9 @@ _LIST_ITEM_LINE = re.compile(
     r"\n(?=[ \t]*(?:[-*•·▪]\s|\(?[0-9]{1,3}[.)]\s|\([a-z]{1,4}\)\s|[a-z][.)]\s|\|))"  # list items, table rows
 )
 LIST_ITEM = re.compile(r"^\s*(?:[-*•·▪]\s|\(?[0-9]{1,3}[.)]\s|\([a-z]{1,4}\)|[a-z][.)]\s|[ivx]{1,5}[.)]\s)")
+# A bullet drawn in a symbol font comes out of a PDF as a private-use character (U+F02D, U+F0B7, U+F0A7 ...).
 _LEADING_ENUMERATOR = re.compile(
-    r"^(?:\(?\d{1,3}[.)]|\([a-z]{1,4}\)|[a-z][.)]|[ivx]{1,5}[.)]|[-*•·▪])\s+(?=\S)"
+    r"^(?:\(?\d{1,3}[.)]|\([a-z]{1,4}\)|[a-z][.)]|[ivx]{1,5}[.)]|[-*•·▪\uf000-\uf0ff])\s+(?=\S)"
 )
 
 
@@ -238,28 +239,33 @@ _FRAGMENT_MAX_WORDS = 8
 
 
 def _fragment_stack_cuts(text: str, start: int, end: int) -> Iterator[int]:
-    """Cuts around each line of a stack of fragment lines that opens a sentence in text[start:end]."""
+    """Cuts around each line of a stack of fragment lines that opens a sentence in text[start:end]. A short
+    line that runs into a lower-case one ("mM" before "gagement and consultation", OCR's remains of a
+    navigation line) belongs to the stack when a later line of the stack ends it before a capital."""
     line_start = start
     after_sentence = True
-    stack: list[tuple[int, int]] = []
+    stack: list[tuple[int, int]] = []  # fragment lines, each before a line that opens with a capital
+    pending: list[tuple[int, int]] = []  # short lines before a lower-case line, not yet known to be fragments
     while line_start < end:
         newline = text.find("\n", line_start, end)
         if newline < 0:
             break
         line = text[line_start:newline].strip()
-        fragment = (
-            (after_sentence or stack)
+        short = (
+            (after_sentence or stack)  # a pending line is only ever kept after a stack line
             and 0 < len(line.split()) <= _FRAGMENT_MAX_WORDS
             and not CJK_CHAR.search(line)
             and not LIST_ITEM.match(line)  # list items stay with the sentence that introduces them
             and not _NOT_A_HEADING_END.search(line)  # "The Department of\nCommerce shall ..." goes on
-            and _OPENS_A_LINE.match(text, newline + 1, end) is not None
         )
-        if fragment:
-            stack.append((line_start, newline))
+        if short and _OPENS_A_LINE.match(text, newline + 1, end) is not None:
+            stack += [*pending, (line_start, newline)]
+            pending = []
+        elif short and stack:
+            pending.append((line_start, newline))
         else:
             yield from _stack_cuts(stack)
-            stack = []
+            stack, pending = [], []
             after_sentence = _ends_sentence(line)
         line_start = newline + 1
     yield from _stack_cuts(stack)

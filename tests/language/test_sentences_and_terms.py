@@ -65,6 +65,13 @@ def test_a_stack_of_short_lines_opening_a_sentence_is_cut_line_by_line():
     ]
     nav = "Overview\nPriority areas\nExpectations for federal organizations\nCanada's strategy focuses on four areas."
     assert texts(sentence_spans(nav), nav)[-1] == "Canada's strategy focuses on four areas."
+    # OCR's remains of a navigation line run into a lower-case line: still the stack, as a later line of it ends
+    # before a capital.
+    ocr = "Overview\nRelevant strategies and policy\nmM\ngagement and consultation\nPriority areas\nCanada's strategy focuses on four areas."
+    assert texts(sentence_spans(ocr), ocr)[-1] == "Canada's strategy focuses on four areas."
+    # A short line before a lower-case one, with no stack before it, is wrapped prose.
+    wrapped = "Key findings\nthe report shows growth.\n"
+    assert texts(sentence_spans(wrapped), wrapped) == ["Key findings\nthe report shows growth."]
     # Wrapped prose is not a stack: one short line before a capital, a line ending in "of" or "in".
     for prose in (
         "The European\nCommission shall adopt the act.",
