@@ -94,6 +94,16 @@ def split_claims(text: str) -> list[Claim]:
     return claims
 
 
+def markers_of(claims: list[Claim], index: int) -> list[int]:
+    """The markers a claim is cited by: its own, or, for an unmarked claim, those of the next marked claim in
+    the same paragraph ("(b) Ideological Neutrality. LLMs shall be neutral ... [1]": [1] cites both)."""
+    claim = claims[index]
+    if claim.markers:
+        return claim.markers
+    following = next((c for c in claims[index + 1 :] if c.markers or c.paragraph != claim.paragraph), None)
+    return following.markers if following is not None and following.paragraph == claim.paragraph else []
+
+
 def _split_after_markers(piece: str) -> list[str]:
     """'A: [1] B. [2]' -> ['A: [1]', 'B. [2]']: a marker followed by more text closes a claim."""
     parts: list[str] = []
@@ -195,11 +205,7 @@ class CitationVerifier:
         for index, claim in enumerate(claims):
             own = [n for n in claim.markers if n in given]
             if not claim.markers and _is_claim(claim.text):
-                following = next(
-                    (c for c in claims[index + 1 :] if c.markers or c.paragraph != claim.paragraph), None
-                )
-                if following is not None and following.paragraph == claim.paragraph:
-                    own = [n for n in following.markers if n in given]
+                own = [n for n in markers_of(claims, index) if n in given]
             targets.append(own)
         return targets
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..answer.citations import split_claims
+from ..answer.citations import markers_of, split_claims
 from ..language.terms import words
 from ..models import Answer, Passage
 from .dataset import Dataset, EvalCase, GoldSpan, locate_evidence
@@ -121,7 +121,8 @@ class AnswerEvaluator:
       (by the judge) and overlaps gold evidence.
     - citation recall: share of the gold evidence items that some citation overlaps.
     - faithfulness: share of the answer's sentences supported by the passages they cite (by the judge);
-      a sentence without a citation is unsupported.
+      a sentence without a citation of its own is cited by the next marker of its paragraph (as the citation
+      verifier reads it), and one with none is unsupported.
     """
 
     primary_metric = "token_f1"
@@ -143,7 +144,8 @@ class AnswerEvaluator:
         passage_text = {p.id: p.text for p in answer.passages}
         checked: list[dict[str, Any]] = []
         claims = supported = 0
-        for claim in split_claims(answer.text):
+        answer_claims = split_claims(answer.text)
+        for index, claim in enumerate(answer_claims):
             cited = [by_number[n] for n in claim.markers if n in by_number]
             for citation in cited:
                 gold = any(s.overlaps(citation.doc_id, citation.start, citation.end) for s in spans)
@@ -152,6 +154,8 @@ class AnswerEvaluator:
             if not is_claim(claim.text):
                 continue
             claims += 1
+            # An unmarked sentence is cited by the next marker of its paragraph, as the verifier reads it.
+            cited = cited or [by_number[n] for n in markers_of(answer_claims, index) if n in by_number]
             evidence = [passage_text.get(c.passage_id, c.quote) for c in cited]
             if evidence and self.judge.supports(claim.text, list(dict.fromkeys(evidence))):
                 supported += 1

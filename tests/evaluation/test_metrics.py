@@ -7,8 +7,9 @@ import ir_measures
 import pytest
 from ir_measures import RR, Qrel, R, ScoredDoc, nDCG
 
-from assistant.evaluation.dataset import GoldSpan
-from assistant.evaluation.evaluators import RetrievalEvaluator
+from assistant.evaluation.dataset import EvalCase, GoldSpan
+from assistant.evaluation.evaluators import AnswerEvaluator, RetrievalEvaluator
+from assistant.evaluation.judges import OverlapJudge
 from assistant.evaluation.metrics import (
     abstention_scores,
     dedupe,
@@ -20,7 +21,7 @@ from assistant.evaluation.metrics import (
     reciprocal_rank,
     token_f1,
 )
-from assistant.models import Passage
+from assistant.models import Answer, Citation, Passage
 
 
 def test_ranking_metrics_by_hand():
@@ -126,3 +127,57 @@ def test_percentile_matches_linear_interpolation():
     assert percentile(values, 50) == pytest.approx(25.0)
     assert percentile(values, 95) == pytest.approx(38.5)
     assert percentile([], 50) == 0.0
+
+
+LIST_TEXT = (
+    "Agencies shall procure only models developed in accordance with the following two principles:\n"
+    "(a) Truth-seeking. Models shall be truthful in responding to prompts.\n"
+    "(b) Ideological Neutrality. Models shall be neutral, nonpartisan tools."
+)
+
+
+def _answer_quoting(text: str) -> Answer:
+    passage = Passage(id="p1", doc_id="eo", title="Order", text=LIST_TEXT, start=0, end=len(LIST_TEXT))
+    citation = Citation(
+        n=1,
+        passage_id="p1",
+        doc_id="eo",
+        title="Order",
+        quote=LIST_TEXT,
+        start=0,
+        end=len(LIST_TEXT),
+        score=1.0,
+    )
+    return Answer(
+        question="q",
+        standalone_question="q",
+        text=text,
+        citations=[citation],
+        backend="extractive",
+        passages=[passage],
+    )
+
+
+def test_a_sentence_is_cited_by_the_next_marker_of_its_paragraph(embedder):
+    case = EvalCase(
+        id="c",
+        question="What must models be?",
+        answerable=True,
+        reference_answer="Neutral.",
+        evidence=[{"doc_id": "eo", "quote": "Models shall be neutral, nonpartisan tools."}],
+    )
+    evaluate = AnswerEvaluator(OverlapJudge(embedder, "english"))
+    # A list item's heading before its sentence: the verifier writes one marker after both, as a reader reads it.
+    joined = evaluate(
+        case,
+        _answer_quoting("(b) Ideological Neutrality. Models shall be neutral, nonpartisan tools. [1]"),
+        [],
+    )
+    assert (joined["claims"], joined["supported"]) == (2, 2)
+    # In a paragraph of its own, a sentence without a marker cites nothing.
+    alone = evaluate(
+        case,
+        _answer_quoting("(b) Ideological Neutrality.\n\nModels shall be neutral, nonpartisan tools. [1]"),
+        [],
+    )
+    assert (alone["claims"], alone["supported"]) == (2, 1)
