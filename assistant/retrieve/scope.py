@@ -176,7 +176,6 @@ class DocumentNames:
         by_number: list[str] = []
         strong: list[str] = []
         phrases: list[str] = []
-        named_by: dict[str, str] = {}  # document -> the alias that named it
         naming: dict[str, list[str]] = {}  # document -> every phrase that named it
         asked_numbers = set(EO_NUMBER.findall(text)) | set(SLASHED_NUMBER.findall(text))
         for document in self.documents:
@@ -196,10 +195,10 @@ class DocumentNames:
                 if hit:
                     strong.append(document.id)
                     phrases.append(alias)
-                    named_by[document.id] = alias
-                    naming.setdefault(document.id, []).append(alias)
+                    naming[document.id] = [alias]
                     break
-        strong = by_number + self._one_per_shared_name(strong, named_by, text)
+        # So far a document named by an alias has that alias alone (places are added below).
+        strong = by_number + self._one_per_shared_name(strong, {d: naming[d][0] for d in strong}, text)
         by_place: list[str] = []
         for place in places(question):
             holders = [
