@@ -272,6 +272,10 @@ def _neighbours(sentence: str, match: re.Match[str], stemmer: str | None, width:
     return set(terms(" ".join(before + after), stemmer))
 
 
+# What may follow a time word, most specific first: a date of each tier, then a period.
+_TIME_VALUES = (*(("date", tier) for tier in _DATE_TIERS), ("period", _PERIOD))
+
+
 def _introduced(question: str, sentence: str) -> tuple[tuple[int, int] | None, str]:
     """The one date or period that the sentence introduces with the question's own time word, from that word
     ("Starting when?" -> "starting within 6 months"; "Until when ...?" -> "until 31 December 2027"), and its
@@ -283,12 +287,7 @@ def _introduced(question: str, sentence: str) -> tuple[tuple[int, int] | None, s
             continue
         gap = _LEAD_GAP.match(sentence, lead.end())
         at = gap.end() if gap else lead.end()
-        for form, pattern in (
-            ("date", _DATE_TIERS[0]),
-            ("date", _DATE_TIERS[1]),
-            ("date", _DATE_TIERS[2]),
-            ("period", _PERIOD),
-        ):
+        for form, pattern in _TIME_VALUES:
             value = pattern.match(sentence, at)
             if value is not None:
                 found.setdefault(
